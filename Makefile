@@ -1,0 +1,64 @@
+# plan — one command sets up and runs the main job (`make report`), one sets up and runs the tests (`make test`).
+SHELL := /bin/bash
+PY_SYS ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+# torch 2.14.1 + torchvision 0.29.1: the pair whose torchvision loads beside its torch (timm needs torchvision);
+# on this kind of machine pip takes both from local disk. On a CUDA machine the same wheels use the GPU.
+TORCH  ?= torch==2.14.1 torchvision==0.29.1
+export PYTHONHASHSEED := 0
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export MPLBACKEND := Agg
+
+.PHONY: setup test report clean-nbs export lint format benchmarks check-sync
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PY_SYS) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q $(TORCH) -e '.[dev]'
+	$(PY) -m ipykernel install --sys-prefix --name plan --display-name "Python (plan)" >/dev/null
+	touch $@
+
+setup: $(VENV)/.installed
+
+clean-nbs: setup
+	$(BIN)/jupyter nbconvert --log-level WARN --clear-output --inplace nbs/*.ipynb
+	$(BIN)/nbdev-clean
+
+export: setup
+	$(BIN)/nbdev-export
+
+format: setup
+	$(BIN)/ruff format nbs tests data_prep
+	$(BIN)/ruff check --fix .
+
+# Notebooks clean, package in sync with them (untracked files included).
+check-sync: setup
+	@$(MAKE) --no-print-directory clean-nbs
+	@if [ -n "$$(git status --porcelain -- nbs)" ]; then \
+	  echo "FAIL: notebooks in nbs/ are not clean (outputs or metadata); run 'make clean-nbs' and commit:"; \
+	  git status --porcelain -- nbs; exit 1; fi
+	@$(BIN)/nbdev-export
+	@if [ -n "$$(git status --porcelain -- plan)" ]; then \
+	  echo "FAIL: plan/ differs from what nbs/ exports; edit the notebook, run 'make export' and commit both:"; \
+	  git status --porcelain -- plan; git --no-pager diff --stat -- plan; exit 1; fi
+	@echo "notebooks clean, plan/ in sync"
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check nbs tests data_prep
+
+test: setup
+	@$(MAKE) --no-print-directory check-sync
+	@$(MAKE) --no-print-directory lint
+	cd nbs && OMP_NUM_THREADS=1 ../$(BIN)/nbdev-test --n-workers 2
+	OMP_NUM_THREADS=1 $(BIN)/pytest -q tests
+
+# The main job on the embedded default: generate SynthCXR, pre-train, evaluate, render reports/.
+report: setup
+	$(PY) -m plan.report --all
+
+benchmarks: setup
+	$(PY) -m plan.report --benchmarks

@@ -1,0 +1,29 @@
+"""Generate SynthCXR, the embedded benchmark, in the MIMIC-CXR-JPG / MS-CXR / RSNA formats.
+
+python data_prep/synthcxr.py --out data/raw/synthcxr --seed 0 --n-train 2000 --n-val 200 --n-test 400
+"""
+
+import argparse
+import json
+
+from plan.synthcxr import generate_synthcxr
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n-train", type=int, default=2000)
+    p.add_argument("--n-val", type=int, default=200)
+    p.add_argument("--n-test", type=int, default=400)
+    p.add_argument("--size", type=int, default=256, help="image side in pixels (up to 1024)")
+    p.add_argument("--noise-rate", type=float, default=0.3, help="rate of clinical noise sentences in reports")
+    p.add_argument("--n-rsna-train", type=int, default=400, help="train studies also written as RSNA DICOMs")
+    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    a = p.parse_args(argv)
+    s = generate_synthcxr(a.out, a.n_train, a.n_val, a.n_test, a.seed, a.size, a.noise_rate, a.n_rsna_train, a.workers)
+    print(json.dumps(s))
+
+
+if __name__ == "__main__":
+    main()

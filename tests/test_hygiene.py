@@ -1,0 +1,72 @@
+"Repository hygiene: notebooks clean, experiment notebooks well-formed, imports go downwards, requirements agree."
+
+import json
+import re
+from pathlib import Path
+
+import tomllib
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = sorted((ROOT / "nbs").glob("*.ipynb"))
+
+
+def _cells(nb):
+    return json.loads(nb.read_text())["cells"]
+
+
+def _name(req: str) -> str:
+    return re.split(r"[<>=!~ \[]", req, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_requirements_agree():
+    py = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = {_name(d) for d in py["dependencies"]} | {_name(d) for d in py["optional-dependencies"]["dev"]}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert {_name(d) for d in pip} == deps
+    assert any(str(d).startswith("python=3.11") for d in env["dependencies"])
+
+
+def test_no_outputs_in_nbs():
+    for nb in NBS:
+        for c in _cells(nb):
+            assert not c.get("outputs"), f"{nb.name}: a cell has outputs (run make clean-nbs)"
+            assert c.get("execution_count") is None, f"{nb.name}: execution counts left"
+
+
+def test_module_imports_only_lower_numbers():
+    mods = {}
+    for nb in NBS:
+        if not nb.name[0].isdigit():
+            continue
+        src = "\n".join("".join(c["source"]) for c in _cells(nb) if c["cell_type"] == "code")
+        m = re.search(r"#\| default_exp (\S+)", src)
+        if m:
+            mods[m.group(1)] = nb.name
+    for nb in NBS:
+        if not nb.name[0].isdigit():
+            continue
+        src = "\n".join("".join(c["source"]) for c in _cells(nb) if c["cell_type"] == "code")
+        for imp in re.findall(r"from plan\.(\w+(?:\.\w+)?) import", src):
+            if imp in mods:
+                assert mods[imp] < nb.name, f"{nb.name} imports plan.{imp} from {mods[imp]}, which is not lower"
+
+
+def test_experiment_notebooks_have_parameters_and_skip_exec():
+    for nb in NBS:
+        if nb.name[0].isdigit():
+            continue
+        cells = _cells(nb)
+        params = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+        assert len(params) == 1, f"{nb.name}: expected one cell tagged 'parameters', found {len(params)}"
+        assert "skip_exec: true" in "".join(cells[0]["source"]), f"{nb.name}: title cell lacks '- skip_exec: true'"
+
+
+def test_no_pickle_loading_in_package():
+    for p in (ROOT / "plan").rglob("*.py"):
+        t = p.read_text()
+        assert "pickle.load" not in t, p
+        for m in re.finditer(r"torch\.load\(([^)]*)\)", t):
+            assert "weights_only=True" in m.group(1), f"{p}: torch.load without weights_only=True"
+        assert "yaml.load(" not in t, p
