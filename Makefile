@@ -34,16 +34,16 @@ format: setup
 	$(BIN)/ruff format nbs tests data_prep
 	$(BIN)/ruff check --fix .
 
-# Notebooks clean, package in sync with them (untracked files included).
+# Notebooks clean, package in sync with them (against the git index; untracked files included).
 check-sync: setup
 	@$(MAKE) --no-print-directory clean-nbs
-	@if [ -n "$$(git status --porcelain -- nbs)" ]; then \
+	@if ! git diff --quiet -- nbs || [ -n "$$(git ls-files --others --exclude-standard nbs)" ]; then \
 	  echo "FAIL: notebooks in nbs/ are not clean (outputs or metadata); run 'make clean-nbs' and commit:"; \
-	  git status --porcelain -- nbs; exit 1; fi
+	  git diff --stat -- nbs; git ls-files --others --exclude-standard nbs; exit 1; fi
 	@$(BIN)/nbdev-export
-	@if [ -n "$$(git status --porcelain -- plan)" ]; then \
+	@if ! git diff --quiet -- plan || [ -n "$$(git ls-files --others --exclude-standard plan)" ]; then \
 	  echo "FAIL: plan/ differs from what nbs/ exports; edit the notebook, run 'make export' and commit both:"; \
-	  git status --porcelain -- plan; git --no-pager diff --stat -- plan; exit 1; fi
+	  git --no-pager diff --stat -- plan; git ls-files --others --exclude-standard plan; exit 1; fi
 	@echo "notebooks clean, plan/ in sync"
 
 lint: setup

@@ -51,11 +51,16 @@ def cleanup():
 
 
 def gather(x: Tensor) -> Tensor:
-    "Concatenate `x` from every rank along dim 0, keeping the gradient of every rank's slice."
+    "Concatenate `x` from every rank along dim 0, keeping every slice's gradient; dim 1 (words) is zero-padded to the longest rank."
     if not is_dist():
         return x
     import torch.distributed.nn.functional as dnn
 
+    if x.ndim > 1:
+        n = torch.tensor([x.shape[1]], device=x.device)
+        dist.all_reduce(n, op=dist.ReduceOp.MAX)
+        if int(n) > x.shape[1]:
+            x = torch.cat([x, x.new_zeros(x.shape[0], int(n) - x.shape[1], *x.shape[2:])], 1)
     return torch.cat(dnn.all_gather(x.contiguous()), 0)
 
 

@@ -137,14 +137,25 @@ class TextEncoder(nn.Module):
 
         path = text_model_path(name)
         if config is not None:  # rebuilding a saved model: architecture from its config, weights loaded later
-            self.bert = AutoModel.from_config(BertConfig(**config), attn_implementation="eager")
+            self.bert = AutoModel.from_config(
+                BertConfig(**config), attn_implementation="eager", add_pooling_layer=False
+            )
         elif name == "tiny-bert":
             c = AutoConfig.from_pretrained(path)
-            c.update(dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=2, intermediate_size=128))
+            c.update(
+                dict(
+                    hidden_size=64,
+                    num_hidden_layers=2,
+                    num_attention_heads=2,
+                    intermediate_size=128,
+                    hidden_dropout_prob=0.0,
+                    attention_probs_dropout_prob=0.0,
+                )
+            )
             torch.manual_seed(0)
-            self.bert = AutoModel.from_config(c, attn_implementation="eager")
+            self.bert = AutoModel.from_config(c, attn_implementation="eager", add_pooling_layer=False)
         else:
-            self.bert = AutoModel.from_pretrained(path, attn_implementation="eager")
+            self.bert = AutoModel.from_pretrained(path, attn_implementation="eager", add_pooling_layer=False)
         H = self.bert.config.hidden_size
         self.word_proj = nn.Linear(H, embed_dim)
         self.global_proj = nn.Linear(H, embed_dim)

@@ -240,6 +240,10 @@ def train(
                     parts[k] = parts.get(k, 0.0) + float(v.detach()) / acc
                 seen += len(batch["key"]) * dist.world_size()
             if dist.world_size() > 1:
+                for p_ in loss_fn.parameters():  # the loss's temperature lives outside DDP: average its gradient
+                    if p_.grad is not None:
+                        torch.distributed.all_reduce(p_.grad)
+                        p_.grad /= dist.world_size()
                 flag = torch.tensor([float(ok)], device=device)
                 torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MIN)
                 ok = bool(flag.item())
@@ -264,6 +268,11 @@ def train(
                     opt.step()
             sched.step()
             step += 1
+            if dist.world_size() > 1 and (step % cfg.train.log_every == 0 or step == total):
+                keys = sorted(parts)
+                v = torch.tensor([parts[k] for k in keys], dtype=torch.float64, device=device)
+                torch.distributed.all_reduce(v)  # log the global batch's loss, as a single process would
+                parts = dict(zip(keys, (v / dist.world_size()).tolist()))
             if main and (step % cfg.train.log_every == 0 or step == total):
                 dt = time.time() - t0
                 rec = dict(
