@@ -17,7 +17,7 @@ from torch import Tensor
 
 # %% auto #0
 __all__ = ['NEG', 'word_pixel_similarity', 'sparsify', 'word_importance', 'uniform_weights', 'soft_regions', 'word_contexts',
-           'Step', 'refine']
+           'pooled_cosine', 'Step', 'refine']
 
 # %% ../nbs/21_alignment.ipynb #3ae2611d
 NEG = -1e4  # a large negative logit that stays finite in bf16/fp16 (−inf would make empty rows NaN)
@@ -37,7 +37,7 @@ def sparsify(logits: Tensor, rho: float) -> Tensor:  # [..., N] with all but the
         return logits
     N = logits.shape[-1]
     k = max(1, math.ceil(rho * N))
-    thr = logits.topk(k, dim=-1).values[..., -1:]
+    thr = logits.detach().topk(k, dim=-1).values[..., -1:]
     return logits.masked_fill(logits < thr, NEG)
 
 
@@ -86,6 +86,28 @@ def word_contexts(
     return Bw, F.normalize(torch.einsum("bmn,bmd->bnd", Bw, words), dim=-1)
 
 # %% ../nbs/21_alignment.ipynb #4d628e54
+def pooled_cosine(
+    attn: Tensor,  # [L, I, M, N] attention of each word over each image's pixels (rows sum to 1)
+    sim: Tensor,  # [L, I, M, N] dot products w_lm · p_ij
+    pixels: Tensor,  # [I, N, d]
+    word_norm: Tensor | None = None,  # [L, M] |w_lm| (None: unit words)
+    eps: float = 1e-8,
+) -> Tensor:  # [L, I, M] cos(w_lm, Σ_j attn_limj p_ij)
+    "cos(w, Σ_j A_j p_j) from the similarities, exactly, without building the pooled vectors when N ≤ d."
+    num = (attn * sim).sum(-1)
+    N, d = pixels.shape[-2:]
+    if N <= d:
+        G = torch.einsum("ipd,iqd->ipq", pixels, pixels)
+        den2 = (torch.einsum("limp,ipq->limq", attn, G) * attn).sum(-1)
+    else:
+        v = torch.einsum("limp,ipd->limd", attn, pixels)
+        den2 = (v * v).sum(-1)
+    den = den2.clamp(min=0).sqrt()
+    if word_norm is not None:
+        den = den * word_norm[:, None]
+    return num / den.clamp(min=eps)
+
+# %% ../nbs/21_alignment.ipynb #2eaf47de
 @dataclass
 class Step:
     "What one refinement step found."

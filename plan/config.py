@@ -213,6 +213,7 @@ class StageConfig:
 class TrainConfig:
     "Optimiser, schedule, precision and bookkeeping."
 
+    optimizer: str = "adamw"  # adamw | sgd (sgd: updates proportional to gradients, used to test DDP exactly)
     batch_size: int = 32  # global batch (split over ranks)
     lr: float = 1e-4
     lr_text: float = 2e-5
@@ -347,6 +348,8 @@ def validate(cfg: ExperimentConfig, src: str = "config") -> ExperimentConfig:
         bad("loss.gamma", cfg.loss.gamma, "0 <= gamma < 1")
     if cfg.loss.step_weights and len(cfg.loss.step_weights) != cfg.loss.steps:
         bad("loss.step_weights", cfg.loss.step_weights, f"{cfg.loss.steps} weights (one per step) or []")
+    if cfg.train.optimizer not in ("adamw", "sgd"):
+        bad("train.optimizer", cfg.train.optimizer, "adamw | sgd")
     if cfg.train.batch_size < 2:
         bad("train.batch_size", cfg.train.batch_size, ">= 2 (contrastive losses need negatives)")
     if cfg.train.lr <= 0:
@@ -468,10 +471,10 @@ register_preset(
 )
 register_preset(
     "cpu",
-    dict(  # the README's main job: fits ~15 min on 2 CPU cores (measured ~1.3 s/step)
+    dict(  # the README's main job: sized for ~15 min on 2 CPU cores
         data=dict(image_size=128, resize=144),
         model=dict(image_backbone="resnet18", text_model="minilm", freeze_text_layers=3),
-        stages=_three_stages(5.0),
+        stages=_three_stages(4.0),
         train=dict(batch_size=32, lr=3e-4, lr_text=3e-5),
         eval=dict(grounding_resize=144, grounding_crop=128),  # the training scale; recorded in every report
     ),

@@ -50,18 +50,38 @@ def cleanup():
         dist.destroy_process_group()
 
 
+class _GatherWithGrad(torch.autograd.Function):
+    "all_gather forward; backward sums every rank's gradient of the gathered tensor and keeps this rank's slice."
+
+    @staticmethod
+    def forward(ctx, x):
+        x = x.contiguous()
+        out = [torch.empty_like(x) for _ in range(dist.get_world_size())]
+        dist.all_gather(out, x)
+        ctx.n, ctx.r = x.shape[0], dist.get_rank()
+        return torch.cat(out, 0)
+
+    @staticmethod
+    def backward(ctx, g):
+        g = g.contiguous().clone()
+        dist.all_reduce(g)
+        return g[ctx.r * ctx.n : (ctx.r + 1) * ctx.n]
+
+
 def gather(x: Tensor) -> Tensor:
     "Concatenate `x` from every rank along dim 0, keeping every slice's gradient; dim 1 (words) is zero-padded to the longest rank."
     if not is_dist():
         return x
-    import torch.distributed.nn.functional as dnn
-
     if x.ndim > 1:
         n = torch.tensor([x.shape[1]], device=x.device)
         dist.all_reduce(n, op=dist.ReduceOp.MAX)
         if int(n) > x.shape[1]:
             x = torch.cat([x, x.new_zeros(x.shape[0], int(n) - x.shape[1], *x.shape[2:])], 1)
-    return torch.cat(dnn.all_gather(x.contiguous()), 0)
+    if not x.requires_grad:
+        out = [torch.empty_like(x.contiguous()) for _ in range(world_size())]
+        dist.all_gather(out, x.contiguous())
+        return torch.cat(out, 0)
+    return _GatherWithGrad.apply(x)
 
 
 def offset(n_local: int) -> int:

@@ -14,14 +14,14 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from .alignment import NEG, refine, sparsify, uniform_weights, word_importance
+from .alignment import NEG, pooled_cosine, refine, sparsify, uniform_weights, word_importance
 from .config import LossConfig, StageConfig
 from .dist import gather, offset
 from .encoders import ImageFeatures, TextFeatures
 
 # %% auto #0
 __all__ = ['LOSSES', 'GlobalInfoNCE', 'gloria_scores', 'gloria_words', 'GloriaLoss', 'MGCATokenLoss', 'plan_cross_scores',
-           'PLANLoss', 'ClipLoss', 'create_loss']
+           'PLANLoss', 'ClipLoss', 'create_loss', 'random_features', 'gloria_loop', 'plan_loop', 'mgca_loop']
 
 # %% ../nbs/23_losses.ipynb #c7f695d3
 def _sym_ce(logits: Tensor, labels: Tensor, logits_t: Tensor) -> Tensor:
@@ -48,8 +48,7 @@ def gloria_scores(words: Tensor, wmask: Tensor, regions: Tensor, tau1: float = 4
     S = torch.einsum("lmd,ipd->limp", words, regions)
     a1 = S.masked_fill(~wmask[:, None, :, None], NEG).softmax(2)
     a2 = (a1 * tau1).softmax(3)
-    v = torch.einsum("limp,ipd->limd", a2, regions)
-    cos = F.cosine_similarity(words[:, None], v, dim=-1, eps=1e-8)
+    cos = pooled_cosine(a2, S, regions, words.norm(dim=-1))  # = cos(w_m, Σ_p a_mp c_p)
     return torch.logsumexp((tau2 * cos).masked_fill(~wmask[:, None], NEG), dim=2)
 
 
@@ -128,9 +127,9 @@ def plan_cross_scores(
     words: Tensor, wmask: Tensor, alpha: Tensor, pixels: Tensor, tau: float, rho: float, tau2: float
 ) -> Tensor:
     "s[l, i] = (1/τ₂) log Σ_k α_lk exp(τ₂ cos(w_lk, r_lk⁽ⁱ⁾)), regions of caption l's words in image i."
-    S = sparsify(torch.einsum("lmd,ipd->limp", words, pixels), rho)
-    r = F.normalize(torch.einsum("limp,ipd->limd", (S / tau).softmax(-1), pixels), dim=-1)
-    cos = (words[:, None] * r).sum(-1)  # [L, I, M]
+    S = torch.einsum("lmd,ipd->limp", words, pixels)
+    A = (sparsify(S, rho) / tau).softmax(-1)
+    cos = pooled_cosine(A, S, pixels)  # [L, I, M] = cos(w_lk, r_lk^(i)), words are unit or zero
     la = torch.log(alpha.clamp(min=1e-30)).masked_fill(~wmask | (alpha <= 0), NEG)[:, None]
     return torch.logsumexp(tau2 * cos + la, dim=2) / tau2
 
@@ -217,3 +216,111 @@ def create_loss(name: str, cfg: LossConfig | None = None, **kw) -> nn.Module:
             raise KeyError(f"unknown loss option {k!r}")
         setattr(cfg, k, v)
     return LOSSES[name](cfg)
+
+# %% ../nbs/23_losses.ipynb #db7fc630
+def random_features(B: int = 4, M: int = 7, N: int = 12, d: int = 16, seed: int = 0, dtype=torch.float32):
+    "Random L2-normalised (ImageFeatures, TextFeatures) with 2..M words per report and ~20% stop words."
+    g = torch.Generator().manual_seed(seed)
+    nw = torch.randint(2, M + 1, (B,), generator=g)
+    mask = torch.arange(M)[None] < nw[:, None]
+    n = lambda *s: F.normalize(torch.randn(*s, generator=g, dtype=dtype), dim=-1)
+    img = ImageFeatures(n(B, d), n(B, N, d), (3, 4))
+    txt = TextFeatures(
+        n(B, d),
+        n(B, M, d) * mask[..., None],
+        mask,
+        torch.rand(B, M, generator=g, dtype=dtype) * mask,
+        (torch.rand(B, M, generator=g) < 0.2) & mask,
+    )
+    return img, txt
+
+# %% ../nbs/23_losses.ipynb #5c8ed42a
+def gloria_loop(words, cap_lens, img_local, t1=4.0, t2=5.0, t3=10.0):
+    "GLoRIA's published per-caption loop form of its local loss (words [B, M, d] incl. [CLS] first, regions [B, N, d])."
+    B = words.shape[0]
+    sims = []
+    for i in range(B):
+        word = words[i, : cap_lens[i]][None].repeat(B, 1, 1)  # [B, n, d]
+        attn = torch.bmm(img_local, word.transpose(1, 2))  # [B, N, n]
+        attn = attn.softmax(-1).transpose(1, 2)  # over words, then [B, n, N]
+        attn = (attn * t1).softmax(-1)
+        wc = torch.bmm(attn, img_local)  # [B, n, d]
+        row = F.cosine_similarity(word.reshape(-1, word.shape[-1]), wc.reshape(-1, wc.shape[-1]), eps=1e-8).view(B, -1)
+        sims.append(torch.log((row * t2).exp().sum(1, keepdim=True)))
+    s = torch.cat(sims, 1) * t3  # [images, captions]
+    lab = torch.arange(B)
+    return F.cross_entropy(s, lab) + F.cross_entropy(s.T, lab)
+
+# %% ../nbs/23_losses.ipynb #c1a99b87
+def _topk_mask(S: Tensor, k: int) -> Tensor:
+    return torch.where(S >= S.topk(k, dim=-1).values[..., -1:], S, torch.full_like(S, NEG))
+
+
+def plan_loop(
+    img: ImageFeatures, txt: TextFeatures, c: LossConfig, sup: bool = True, tau: float = 0.1, rho: float = 0.5
+) -> Tensor:
+    "PLAN's local loss from the equations, one pair (and one caption–image pair) at a time."
+    B = len(img.glob)
+    wts = torch.tensor(c.step_weights or [1.0] * c.steps, dtype=img.local.dtype)
+    wts = wts / wts.sum()
+    alphas, Ws, per_b = [], [], []
+    for b in range(B):
+        keep = txt.word_mask[b] & ~txt.stop[b] if sup else txt.word_mask[b]
+        if not keep.any():
+            keep = txt.word_mask[b]
+        idx = keep.nonzero()[:, 0]
+        w, p, ca = txt.words[b, idx], img.local[b], txt.cls_attn[b, idx]
+        Ws.append(w)
+        hist, within_b = None, 0.0
+        for t in range(c.steps):
+            S = w @ p.T
+            Sh = S if hist is None else c.gamma * hist + (1 - c.gamma) * S
+            hist = Sh
+            tt = tau * c.tau_local_decay**t
+            rr = min(1.0, rho * c.rho_decay**t) if (c.sparsify and sup and rho < 1) else 1.0
+            L = _topk_mask(Sh, max(1, math.ceil(rr * S.shape[1])))
+            A = (L / tt).softmax(1)
+            r = F.normalize(A @ p, dim=-1)
+            cx = F.normalize((L / tt).softmax(0).T @ w, dim=-1)
+            if c.word_importance and sup:
+                a = (S.max(1).values / c.tau_alpha).softmax(0) * ca.clamp(min=0)
+                a = a / a.sum()
+                beta = a @ A
+            else:
+                a = torch.full((len(idx),), 1.0 / len(idx), dtype=w.dtype)
+                beta = torch.full((p.shape[0],), 1.0 / p.shape[0], dtype=w.dtype)
+            beta = beta / beta.sum()
+            lw = (a * -((w @ r.T) / c.tau_within).log_softmax(1).diagonal()).sum()
+            lp = (beta * -((p @ cx.T) / c.tau_within).log_softmax(1).diagonal()).sum()
+            within_b = within_b + wts[t] * (lw + lp) / 2
+            w, p = F.normalize(w + r, dim=-1), F.normalize(p + cx, dim=-1)
+        alphas.append(a)
+        per_b.append(within_b)
+    within = sum(per_b) / B
+    s = torch.zeros(B, B, dtype=img.local.dtype)
+    for l in range(B):
+        for i in range(B):
+            w, p = Ws[l], img.local[i]
+            L = _topk_mask(w @ p.T, max(1, math.ceil(rr * p.shape[0])))
+            r = F.normalize((L / tt).softmax(1) @ p, dim=-1)
+            s[l, i] = torch.log((alphas[l] * (c.tau_cross * (w * r).sum(-1)).exp()).sum()) / c.tau_cross
+    lab = torch.arange(B)
+    return within + (F.cross_entropy(c.tau_cross_ce * s, lab) + F.cross_entropy(c.tau_cross_ce * s.T, lab)) / 2
+
+# %% ../nbs/23_losses.ipynb #af1e65da
+def mgca_loop(img: ImageFeatures, txt: TextFeatures, c: LossConfig) -> Tensor:
+    "MGCA's token loss (no prototypes) from the equations, one pair and one word / pixel at a time."
+    B, tot = len(img.glob), 0.0
+    for b in range(B):
+        idx = txt.word_mask[b].nonzero()[:, 0]
+        w, p = txt.words[b, idx], img.local[b]
+        S = (w @ p.T) / c.tau_local
+        r = F.normalize(S.softmax(1) @ p, dim=-1)
+        cx = F.normalize(S.softmax(0).T @ w, dim=-1)
+        a = txt.cls_attn[b, idx].clamp(min=0)
+        a = a / a.sum()
+        ce = lambda q, k, i: -((q[i] @ k.T) / c.mgca_temperature).log_softmax(0)[i]
+        lw = sum(a[i] * (ce(w, r, i) + ce(r, w, i)) / 2 for i in range(len(idx)))
+        lp = sum((ce(p, cx, j) + ce(cx, p, j)) / 2 for j in range(len(p))) / len(p)
+        tot = tot + (lw + lp) / 2
+    return tot / B

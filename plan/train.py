@@ -191,7 +191,11 @@ def train(
     total = max(1, math.ceil(cfg.epochs * spe))
     if cfg.train.max_steps:
         total = min(total, cfg.train.max_steps)
-    opt = torch.optim.AdamW(param_groups(model, loss_fn, cfg), lr=cfg.train.lr)
+    groups = param_groups(model, loss_fn, cfg)
+    if cfg.train.optimizer == "sgd":
+        opt = torch.optim.SGD(groups, lr=cfg.train.lr, momentum=0.9)
+    else:
+        opt = torch.optim.AdamW(groups, lr=cfg.train.lr)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(total, max(1, int(cfg.train.warmup_frac * total))))
     amp = cfg.train.amp and device.startswith("cuda")
     amp_dtype = torch.bfloat16 if amp and torch.cuda.is_bf16_supported() else torch.float16

@@ -54,3 +54,41 @@ def test_synthcxr_cli(tmp_path):
     )
     s = json.loads(out.stdout)
     assert s["n"] == 12 and (tmp_path / "s" / "ms-cxr" / "MS_CXR_Local_Alignment_v1.1.0.csv").exists()
+
+
+def test_prepare_cli_help_and_errors(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    cli = [sys.executable, str(root / "data_prep" / "prepare.py")]
+    h = subprocess.run([*cli, "--help"], capture_output=True, text=True, check=True).stdout
+    for name in ("mimic-cxr", "ms-cxr", "chexpert", "rsna", "siim", "synthcxr"):
+        assert name in h
+    r = subprocess.run(
+        [*cli, "rsna", "--root", str(tmp_path / "nope"), "--out", str(tmp_path / "o")], capture_output=True, text=True
+    )
+    assert r.returncode == 2 and str(tmp_path / "nope") in r.stderr
+
+
+def test_benchmarks_smoke(tmp_path):
+    run_notebook("benchmarks.ipynb", dict(smoke=True, out_dir=str(tmp_path)), tmp_path, html=False)
+    b = json.loads((tmp_path / "benchmarks.json").read_text())
+    speedups = {k for k in b if "speedup" in k}
+    assert {"gloria_speedup_vs_published_loop", "plan_d128_speedup_vs_gloria_loop_d768"} <= speedups
+    assert b["gloria_max_abs_diff_vs_published_loop"] < 1e-6
+    assert 0 < b["train_step"]["plan"]["local_loss_share_of_step"] < 1
+
+
+def test_explore_smoke(tmp_path):
+    nb = run_notebook(
+        "explore.ipynb",
+        dict(smoke=True, model="", out_dir=str(tmp_path / "png")),
+        tmp_path,
+        reports_dir=tmp_path / "rep",
+    )
+    pngs = sorted((tmp_path / "png").glob("view_*.png"))
+    assert len(pngs) >= 2 and nb.exists()
+    html = (tmp_path / "rep" / "explore.html").read_text()
+    assert "image/png" in html  # static fallback images for readers without a kernel

@@ -1,0 +1,48 @@
+"""Turn a raw dataset, as downloaded, into plan's manifest + image cache.
+
+    python data_prep/prepare.py DATASET --root RAW_DIR --out OUT_DIR [options]
+
+A re-run skips images already cached; an interrupted run leaves no half-written file. The run ends with a validation
+report (counts per split, every skipped item with its reason), also written to OUT_DIR/validation.json.
+"""
+
+import argparse
+import json
+import sys
+
+from plan.adapters import ADAPTERS, prepare
+from plan.datasets import DataError
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="datasets:\n" + "\n".join(f"  {k:10s} {v}" for k, v in ADAPTERS.items()),
+    )
+    p.add_argument("dataset", choices=list(ADAPTERS), metavar="DATASET", help="one of: " + ", ".join(ADAPTERS))
+    p.add_argument("--root", required=True, help="the raw dataset folder")
+    p.add_argument("--out", required=True, help="the prepared folder to write")
+    p.add_argument("--reports", help="mimic-cxr / ms-cxr: the MIMIC-CXR reports folder (holding files/)")
+    p.add_argument("--ms-cxr", help="mimic-cxr / ms-cxr: MS-CXR annotation CSV")
+    p.add_argument("--images", help="openi: folder of the Open-I PNG images")
+    p.add_argument("--cache-size", type=int, default=512, help="long side of cached images (pixels)")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0, help="seed of derived splits and 5x200 sets")
+    a = p.parse_args(argv)
+    try:
+        rep = prepare(a.dataset, a.root, a.out, a.cache_size, a.workers, a.seed, a.reports, a.ms_cxr, a.images)
+    except (DataError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    skipped = rep.pop("skipped_items", {})
+    print(json.dumps(rep, indent=1))
+    for k, why in list(skipped.items())[:20]:
+        print(f"skipped {k}: {why}", file=sys.stderr)
+    if len(skipped) > 20:
+        print(f"... and {len(skipped) - 20} more (see {a.out}/validation.json)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
