@@ -155,7 +155,7 @@ class ModelConfig:
     "The two encoders and the projection heads (METHOD.md, Encoders)."
 
     image_backbone: str = "resnet18"  # any timm model name
-    image_weights: str = ""  # local pretrained file for timm; empty: random init (no download, ever)
+    image_weights: str = ""  # local weights file or 'efficientnet-lite0-imagenet' (packaged); empty: random init
     local_stage: int = -2  # index into timm's feature stages: -2 = stride 16 (ResNet layer3)
     text_model: str = "minilm"  # 'minilm' (the packaged MiniLM), 'tiny-bert' (random, tests) or a local HF folder
     freeze_text_layers: int = 0  # freeze the embeddings and this many lowest text layers

