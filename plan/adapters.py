@@ -19,6 +19,7 @@ from plan.datasets import (
     _finish,
     _hash_split,
     build_cache,
+    image_manifest,
     make_5x200,
     prepare_mimic,
     prepare_rsna,
@@ -134,19 +135,7 @@ def prepare_siim(root: str | Path, out: str | Path, cache_size: int = 512, worke
             m |= siim_rle_decode(r, w0, h0)
         pos[i] = int(m.any())
         Image.fromarray(m.astype(np.uint8) * 255).resize((w, h), Image.NEAREST).save(out / "masks" / f"{i}.png")
-    man = pd.DataFrame(
-        dict(
-            key=ids,
-            image=[f"images/{i}.png" for i in ids],
-            split=[_hash_split(i, seed) for i in ids],
-            subject_id=ids,
-            study_id=ids,
-            findings="",
-            impression="",
-            text="",
-            **{"label:Pneumothorax": [pos.get(i, np.nan) for i in ids]},
-        )
-    )
+    man = image_manifest(ids, seed, Pneumothorax=[pos.get(i, np.nan) for i in ids])
     return _finish(out, man, res, skipped)
 
 # %% ../nbs/16_adapters.ipynb #838beccb

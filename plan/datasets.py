@@ -23,7 +23,7 @@ from .reports import findings_impression
 
 # %% auto #0
 __all__ = ['FRONTAL', 'COMPETITION', 'DataError', 'load_image', 'cache_image', 'build_cache', 'prepare_mimic',
-           'validation_report', 'prepare_rsna', 'make_5x200', 'prepare_synthcxr']
+           'validation_report', 'image_manifest', 'prepare_rsna', 'make_5x200', 'prepare_synthcxr']
 
 # %% ../nbs/14_datasets.ipynb #2ac43238
 class DataError(ValueError):
@@ -231,6 +231,23 @@ def _hash_split(key: str, seed: int = 0, fracs=(0.7, 0.1, 0.2)) -> str:
     return "train" if u < fracs[0] else "validate" if u < fracs[0] + fracs[1] else "test"
 
 
+def image_manifest(ids: list[str], seed: int = 0, **labels) -> pd.DataFrame:
+    "Manifest rows for an image-only dataset (no reports): seeded hash splits, one `label:<name>` column per keyword."
+    return pd.DataFrame(
+        dict(
+            key=ids,
+            image=[f"images/{i}.png" for i in ids],
+            split=[_hash_split(i, seed) for i in ids],
+            subject_id=ids,
+            study_id=ids,
+            findings="",
+            impression="",
+            text="",
+            **{f"label:{k}": v for k, v in labels.items()},
+        )
+    )
+
+
 def prepare_rsna(
     root: str | Path, out: str | Path, cache_size: int = 512, workers: int = 2, seed: int = 0, limit: int | None = None
 ) -> dict:
@@ -244,19 +261,7 @@ def prepare_rsna(
     jobs = [(p, root / "stage_2_train_images" / f"{p}.dcm", out / "images" / f"{p}.png") for p in ids]
     res = build_cache(jobs, cache_size, workers, "RSNA DICOMs")
     target = df.groupby("patientId").Target.max()
-    man = pd.DataFrame(
-        dict(
-            key=ids,
-            image=[f"images/{p}.png" for p in ids],
-            split=[_hash_split(p, seed) for p in ids],
-            subject_id=ids,
-            study_id=ids,
-            findings="",
-            impression="",
-            text="",
-            **{"label:Pneumonia": target.loc[ids].values},
-        )
-    )
+    man = image_manifest(ids, seed, Pneumonia=target.loc[ids].values)
     rep = _finish(out, man, res, {})
     ok = df[df.patientId.isin(res["sizes"].keys())].copy()
     s = np.array([res["sizes"][p] for p in ok.patientId]).reshape(-1, 4)
