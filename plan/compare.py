@@ -16,7 +16,7 @@ import pandas as pd
 from .config import ExperimentConfig, StageConfig
 
 # %% auto #0
-__all__ = ['VARIANTS', 'HEADLINE', 'variant_config', 'collect', 'summarize']
+__all__ = ['VARIANTS', 'HEADLINE', 'variant_config', 'collect', 'summarize', 'paired', 'verdict']
 
 # %% ../nbs/54_compare.ipynb #b20a915b
 VARIANTS: dict[str, dict] = {
@@ -86,3 +86,43 @@ def summarize(df: pd.DataFrame) -> pd.DataFrame:
     tab = mean.map(lambda x: f"{x:.3f}") + " ± " + sd.map(lambda x: f"{x:.3f}")
     order = [v for v in VARIANTS if v in tab.index]
     return tab.loc[order]
+
+
+def paired(df: pd.DataFrame, ref: str = "plan", metrics: list[str] | None = None) -> pd.DataFrame:
+    """`ref` minus every other variant, per metric, paired by seed: mean difference, its 95% t-interval and how many
+    seeds `ref` won. Positive = `ref` better (every headline metric is higher-is-better)."""
+    from scipy import stats
+
+    metrics = metrics or [c for c in HEADLINE if c in df]
+    if ref not in set(df.variant):
+        return pd.DataFrame(columns=["vs", "metric", "n", "diff", "lo", "hi", "wins"])
+    wide = df.pivot_table(index="seed", columns="variant", values=metrics)
+    out = []
+    for other in [v for v in VARIANTS if v in set(df.variant) and v != ref]:
+        for m in metrics:
+            d = (wide[(m, ref)] - wide[(m, other)]).dropna()
+            n = len(d)
+            half = float(stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / n**0.5) if n > 1 else float("nan")
+            out.append(
+                dict(
+                    vs=other,
+                    metric=m,
+                    n=n,
+                    diff=d.mean(),
+                    lo=d.mean() - half,
+                    hi=d.mean() + half,
+                    wins=int((d > 0).sum()),
+                )
+            )
+    return pd.DataFrame(out)
+
+
+def verdict(p: pd.DataFrame, ref: str = "plan") -> list[str]:
+    "One sentence per (variant, metric) row of `paired`: better / worse / not distinguishable at 95%."
+    lines = []
+    for r in p.itertuples():
+        how = "better than" if r.lo > 0 else "worse than" if r.hi < 0 else "not distinguishable from"
+        lines.append(
+            f"{ref} is {how} {r.vs} on {r.metric}: {r.diff:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}], won {r.wins}/{r.n} seeds"
+        )
+    return lines

@@ -104,18 +104,48 @@ def run_notebook(
 
 
 def main(argv=None):
-    "The main job: pre-train on the embedded default, evaluate, render reports/."
-    p = argparse.ArgumentParser(description="plan's main job: SynthCXR → pre-train → evaluate → reports/")
-    p.add_argument("--all", action="store_true", help="pre-train and evaluate the default run")
+    "The main job: pre-train on the embedded default, evaluate, compare the methods, render reports/."
+    p = argparse.ArgumentParser(description="plan's main job: SynthCXR → pre-train → evaluate → compare → reports/")
+    p.add_argument("--all", action="store_true", help="the default run, the method comparison and the explorer page")
+    p.add_argument("--compare", action="store_true", help="only the method comparison (nbs/compare.ipynb)")
+    p.add_argument("--explore", action="store_true", help="only the explorer page (nbs/explore.ipynb)")
+    p.add_argument("--benchmarks", action="store_true", help="only the benchmarks (nbs/benchmarks.ipynb)")
     p.add_argument("--smoke", action="store_true", help="seconds-long version (tests)")
     p.add_argument("--method", default="plan")
     a = p.parse_args(argv)
     st = read_settings()
-    run = st.runs_dir / ("smoke" if a.smoke else "default") / a.method
-    run_notebook("pretrain.ipynb", dict(smoke=a.smoke, method=a.method, out_dir=str(run)), run)
-    run_notebook("evaluate.ipynb", dict(smoke=a.smoke, run_dir=str(run), out_dir=str(run / "eval")), run / "eval")
-    print(json.dumps(json.loads((run / "eval" / "metrics.json").read_text()), indent=1)[:2000])
-    print(f"reports written to {st.reports_dir}", file=sys.stderr)
+    tag = "smoke" if a.smoke else "default"
+    rep = st.reports_dir / "smoke" if a.smoke else None
+    only = a.compare or a.explore or a.benchmarks
+    run = st.runs_dir / tag / a.method
+    if not only:
+        run_notebook("pretrain.ipynb", dict(smoke=a.smoke, method=a.method, out_dir=str(run)), run, reports_dir=rep)
+        run_notebook(
+            "evaluate.ipynb",
+            dict(smoke=a.smoke, run_dir=str(run), out_dir=str(run / "eval")),
+            run / "eval",
+            reports_dir=rep,
+        )
+        print(json.dumps(json.loads((run / "eval" / "metrics.json").read_text()), indent=1)[:2000])
+    if a.compare or a.all:
+        d = st.runs_dir / tag / "compare"
+        run_notebook("compare.ipynb", dict(smoke=a.smoke, out_dir=str(d)), d, reports_dir=rep)
+    if a.explore or a.all:
+        d = st.runs_dir / tag / "explore"
+        other = st.runs_dir / tag / "compare" / "clip" / "seed0"
+        params = dict(
+            smoke=a.smoke,
+            model=str(run) if (run / "model").exists() else "",
+            out_dir=str(d),
+            compare_model=str(other) if (other / "model").exists() else "",
+        )
+        run_notebook("explore.ipynb", params, d, reports_dir=rep)
+    if a.benchmarks:
+        d = st.runs_dir / tag / "bench"
+        run_notebook(
+            "benchmarks.ipynb", dict(smoke=a.smoke, out_dir=str(d if a.smoke else st.reports_dir)), d, reports_dir=rep
+        )
+    print(f"reports written to {rep or st.reports_dir}", file=sys.stderr)
 
 
 if __name__ == "__main__" and "__file__" in globals():

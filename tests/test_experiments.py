@@ -97,12 +97,14 @@ def test_explore_smoke(tmp_path):
 def test_compare_smoke(tmp_path):
     run_notebook(
         "compare.ipynb",
-        dict(smoke=True, variants="clip,plan -progressive", seeds=2, out_dir=str(tmp_path)),
+        dict(smoke=True, variants="clip,plan", seeds=2, out_dir=str(tmp_path)),
         tmp_path,
         html=False,
     )
     import pandas as pd
 
     df = pd.read_csv(tmp_path / "compare.csv")
-    assert sorted(set(df.variant)) == ["clip", "plan -progressive"] and len(df) == 4
+    assert sorted(set(df.variant)) == ["clip", "plan"] and len(df) == 4
     assert (tmp_path / "compare.png").exists()
+    pr = pd.read_csv(tmp_path / "paired.csv")
+    assert set(pr.vs) == {"clip"} and (pr.n == 2).all()
