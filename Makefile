@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export MPLBACKEND := Agg
 
-.PHONY: setup test report clean-nbs export lint format benchmarks check-sync
+.PHONY: setup test report clean-nbs export lint format benchmarks check-sync browser
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PY_SYS) -m venv $(VENV)
@@ -22,6 +22,12 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 setup: $(VENV)/.installed
+
+# Headless Chromium for tests/test_browser.py (JupyterLab click test): Debian's package, never a downloaded browser.
+browser:
+	@command -v chromium >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+	  { apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; }; } \
+	  || echo "no chromium (apt-get install chromium as root); tests/test_browser.py will skip"
 
 clean-nbs: setup
 	$(BIN)/jupyter nbconvert --log-level WARN --clear-output --inplace nbs/*.ipynb
@@ -50,7 +56,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check nbs tests data_prep
 
-test: setup
+test: setup browser
 	@$(MAKE) --no-print-directory check-sync
 	@$(MAKE) --no-print-directory lint
 	cd nbs && OMP_NUM_THREADS=1 ../$(BIN)/nbdev-test --n-workers 2

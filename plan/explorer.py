@@ -19,6 +19,7 @@ from PIL import Image
 
 from .alignment import refine, word_importance
 from .data import Collator, load_cached
+from .datasets import load_image
 from .encoders import DualEncoder, load_tokenizer
 from .evaluation.grounding import preprocess, to_original
 
@@ -149,6 +150,8 @@ class ExplorerWidget:
             if (self.root / "grounding.csv").exists():
                 self.boxes = pd.read_csv(self.root / "grounding.csv", dtype={"key": str})
         self.own_image = image
+        self.own_key = "own"
+        self.upload = W.FileUpload(accept=".png,.jpg,.jpeg,.dcm,.dicom", multiple=False, description="image/DICOM")
         self.search = W.Text(placeholder="search report text", description="search")
         self.index = W.BoundedIntText(0, min=0, max=max(len(self.samples) - 1, 0), description="sample")
         self.text = W.Textarea(text, layout=W.Layout(width="98%", height="70px"), description="report")
@@ -165,13 +168,14 @@ class ExplorerWidget:
         self.last: dict = {}
         for w in (self.index, self.step, self.tau, self.rho, self.kind, self.suppress):
             w.observe(lambda _: self.render(), names="value")
-        self.index.observe(lambda _: self.load_sample(), names="value")
+        self.index.observe(lambda _: self._pick_sample(), names="value")
+        self.upload.observe(lambda _: self._uploaded(), names="value")
         self.text.observe(lambda _: self._new_text(), names="value")
         self.search.observe(lambda _: self._search(), names="value")
         self.export.on_click(lambda _: self.export_png())
         self.ui = W.VBox(
             [
-                W.HBox([self.index, self.search]),
+                W.HBox([self.index, self.search, self.upload]),
                 self.text,
                 self.words_box,
                 W.HBox([self.step, self.tau, self.rho]),
@@ -187,7 +191,7 @@ class ExplorerWidget:
             img = torch.as_tensor(
                 self.own_image if self.own_image is not None else np.full((224, 224), 0.5), dtype=torch.float32
             )
-            return "own", img, []
+            return self.own_key, img, []
         r = self.samples.iloc[int(self.index.value)]
         b = self.boxes[self.boxes.key == r.key] if len(self.boxes) else self.boxes
         return (
@@ -200,6 +204,33 @@ class ExplorerWidget:
         if len(self.samples) and self.own_image is None:
             self.text.value = str(self.samples.iloc[int(self.index.value)].text)
         self._new_text()
+
+    def _pick_sample(self):
+        self.own_image = None  # choosing a sample leaves an uploaded image
+        self.load_sample()
+
+    def load_file(self, name: str, content: bytes):
+        "Show your own image or DICOM (its bytes; what the upload button does). Keeps the report text."
+        import hashlib
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as d:
+            f = Path(d) / f"upload{Path(name).suffix.lower()}"
+            f.write_bytes(content)
+            try:
+                img = load_image(f)
+            except Exception as e:  # noqa: BLE001 - shown in the widget, naming the user's file
+                self.status.value = f"{name}: cannot read this image ({str(e).replace(str(f), '').strip(': ')})"
+                return None
+        self.own_image, self.own_key = img, "own:" + hashlib.sha1(content).hexdigest()[:12]
+        self.status.value = f"loaded {name} ({img.shape[1]}×{img.shape[0]})"
+        self._new_text()
+        return img
+
+    def _uploaded(self):
+        if self.upload.value:
+            f = self.upload.value[0]
+            self.load_file(f["name"], bytes(f["content"]))
 
     def _search(self):
         q = self.search.value.strip().lower()
