@@ -24,7 +24,7 @@ def main(argv=None):
     p.add_argument("--root", required=True, help="the raw dataset folder")
     p.add_argument("--out", required=True, help="the prepared folder to write")
     p.add_argument("--reports", help="mimic-cxr / ms-cxr: the MIMIC-CXR reports folder (holding files/)")
-    p.add_argument("--ms-cxr", help="mimic-cxr / ms-cxr: MS-CXR annotation CSV")
+    p.add_argument("--ms-cxr", help="mimic-cxr / ms-cxr: MS-CXR annotations (the CSV or the COCO-style JSON)")
     p.add_argument("--images", help="openi: folder of the Open-I PNG images")
     p.add_argument("--cache-size", type=int, default=512, help="long side of cached images (pixels)")
     p.add_argument("--workers", type=int, default=2)

@@ -199,7 +199,7 @@ def prepare_openi(
 # %% ../nbs/16_adapters.ipynb #85a5da9d
 ADAPTERS = {
     "mimic-cxr": "MIMIC-CXR-JPG 2.0/2.1 (+ --reports, + --ms-cxr for grounding boxes)",
-    "ms-cxr": "MS-CXR 1.0/1.1 boxes joined to a MIMIC-CXR-JPG tree (--root MIMIC-CXR-JPG, --reports, --ms-cxr CSV)",
+    "ms-cxr": "MS-CXR 1.0/1.1 boxes joined to a MIMIC-CXR-JPG tree (--root MIMIC-CXR-JPG, --reports, --ms-cxr CSV or COCO JSON)",
     "chexpert": "CheXpert v1.0(-small) + the seeded CheXpert-5x200",
     "rsna": "RSNA Pneumonia stage 2 (DICOMs + stage_2_train_labels.csv)",
     "siim": "SIIM-ACR Pneumothorax (DICOMs + train-rle.csv)",
@@ -229,7 +229,7 @@ def prepare(
         if not reports:
             raise DataError(f"{dataset} needs --reports (the MIMIC-CXR reports folder holding files/)")
         if dataset == "ms-cxr" and not ms_cxr:
-            raise DataError("ms-cxr needs --ms-cxr (MS_CXR_Local_Alignment_v1.x.csv)")
+            raise DataError("ms-cxr needs --ms-cxr (MS_CXR_Local_Alignment_v1.x.csv or .json)")
         return prepare_mimic(root, reports, out, cache_size, workers, ms_cxr=ms_cxr)
     if dataset == "chexpert":
         return prepare_chexpert(root, out, cache_size, workers, seed=seed)

@@ -22,8 +22,8 @@ from .dicom import DicomError, read_dicom
 from .reports import findings_impression
 
 # %% auto #0
-__all__ = ['FRONTAL', 'COMPETITION', 'DataError', 'load_image', 'cache_image', 'build_cache', 'prepare_mimic',
-           'validation_report', 'image_manifest', 'prepare_rsna', 'make_5x200', 'prepare_synthcxr']
+__all__ = ['FRONTAL', 'MS_CXR_COLUMNS', 'COMPETITION', 'DataError', 'load_image', 'cache_image', 'build_cache', 'prepare_mimic',
+           'validation_report', 'read_ms_cxr', 'image_manifest', 'prepare_rsna', 'make_5x200', 'prepare_synthcxr']
 
 # %% ../nbs/14_datasets.ipynb #2ac43238
 class DataError(ValueError):
@@ -120,7 +120,7 @@ def prepare_mimic(
     workers: int = 2,
     ms_cxr: str | Path | None = None,
 ) -> dict:
-    "Prepare MIMIC-CXR-JPG (+ reports, + optional MS-CXR CSV) into `out`: manifest.csv, images/, grounding.csv."
+    "Prepare MIMIC-CXR-JPG (+ reports, + optional MS-CXR CSV or COCO JSON) into `out`: manifest.csv, images/, grounding.csv."
     jpg_root, reports_root, out = Path(jpg_root), Path(reports_root), Path(out)
     need = {n: jpg_root / f"mimic-cxr-2.0.0-{n}.csv" for n in ("metadata", "split", "chexpert")}
     for n, p in need.items():
@@ -196,15 +196,50 @@ def validation_report(out: Path, man: pd.DataFrame, skipped: dict) -> dict:
     return rep
 
 
+MS_CXR_COLUMNS = ["dicom_id", "category_name", "label_text", "x", "y", "w", "h", "image_width", "image_height"]
+
+
+def read_ms_cxr(path: str | Path) -> pd.DataFrame:
+    """MS-CXR 1.0/1.1 boxes, one row per box (`MS_CXR_COLUMNS`), from the release's CSV or its COCO-style JSON
+    (`images` with `file_name` = `<dicom_id>.jpg`, `width`, `height`; `annotations` with `bbox` = x, y, w, h and
+    `label_text`; `categories` with `name`)."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: MS-CXR annotation file is missing")
+    if path.suffix.lower() == ".json":
+        try:
+            js = json.loads(path.read_text())
+            ims = {im["id"]: im for im in js["images"]}
+            cats = {c["id"]: c["name"] for c in js["categories"]}
+            rows = [
+                dict(
+                    dicom_id=Path(ims[a["image_id"]]["file_name"]).stem,
+                    category_name=cats[a["category_id"]],
+                    label_text=a["label_text"],
+                    x=a["bbox"][0],
+                    y=a["bbox"][1],
+                    w=a["bbox"][2],
+                    h=a["bbox"][3],
+                    image_width=ims[a["image_id"]]["width"],
+                    image_height=ims[a["image_id"]]["height"],
+                    path=ims[a["image_id"]].get("path", ""),
+                )
+                for a in js["annotations"]
+            ]
+        except (ValueError, UnicodeDecodeError) as e:
+            raise DataError(f"{path}: not a readable JSON file ({e})") from None
+        except (KeyError, TypeError, IndexError) as e:
+            raise DataError(f"{path}: not the MS-CXR COCO layout (missing or malformed {e})") from None
+        return pd.DataFrame(rows, columns=[*MS_CXR_COLUMNS, "path"]).astype({"dicom_id": str})
+    g = pd.read_csv(path, dtype={"dicom_id": str})
+    if missing := set(MS_CXR_COLUMNS) - set(g.columns):
+        raise DataError(f"{path}: missing columns {sorted(missing)}")
+    return g
+
+
 def _grounding_from_mscxr(ms_cxr: str | Path, man: pd.DataFrame, out: Path) -> pd.DataFrame:
-    "MS-CXR boxes (CSV v1.0/1.1) rescaled to the cached images; written to grounding.csv."
-    ms_cxr = Path(ms_cxr)
-    if not ms_cxr.exists():
-        raise DataError(f"{ms_cxr}: MS-CXR annotation file is missing")
-    g = pd.read_csv(ms_cxr, dtype={"dicom_id": str})
-    need = {"dicom_id", "category_name", "label_text", "x", "y", "w", "h", "image_width", "image_height"}
-    if missing := need - set(g.columns):
-        raise DataError(f"{ms_cxr}: missing columns {sorted(missing)}")
+    "MS-CXR boxes (CSV or COCO JSON) rescaled to the cached images; written to grounding.csv."
+    g = read_ms_cxr(ms_cxr)
     m = man.set_index("key")
     g = g[g.dicom_id.isin(m.index)].copy()
     sx = m.loc[g.dicom_id, "width"].values / g.image_width.values

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['SAFE_TAGS', 'DicomError', 'read_dicom', 'pydicom_data_file']
+__all__ = ['SAFE_TAGS', 'DicomError', 'read_dicom', 'pydicom_data_file', 'pydicom_test_file']
 
 # %% ../nbs/13_dicom.ipynb #fa51a385
 SAFE_TAGS = ("Modality", "ViewPosition", "PhotometricInterpretation", "BitsStored", "Rows", "Columns")
@@ -64,4 +64,14 @@ def pydicom_data_file(name: str) -> Path:
     p = Path(list(spec.submodule_search_locations)[0]) / "data" / name
     if not p.exists():
         raise FileNotFoundError(f"{name} is not in the installed pydicom-data ({p.parent})")
+    return p
+
+# %% ../nbs/13_dicom.ipynb #c70856cb
+def pydicom_test_file(name: str) -> Path:
+    "A file from pydicom's own bundled test files, by exact name (no download)."
+    import pydicom
+
+    p = Path(pydicom.__file__).parent / "data" / "test_files" / name
+    if not p.exists():
+        raise FileNotFoundError(f"{name} is not among pydicom's bundled test files ({p.parent})")
     return p

@@ -297,6 +297,29 @@ def _write_tables(out: Path, studies: list[dict], size: int):
         ["dicom_id", "category_name", "label_text", "path", "x", "y", "w", "h", "image_width", "image_height", "split"],
         ms,
     )
+    cats = sorted({r[1] for r in ms})  # the release also ships the same boxes as COCO-style JSON
+    ims: dict[str, tuple[int, str]] = {}  # dicom_id -> (COCO image id, path)
+    for r in ms:
+        ims.setdefault(r[0], (len(ims) + 1, r[3]))
+    coco = dict(
+        info=dict(description="SynthCXR boxes in the MS-CXR COCO layout"),
+        licenses=[],
+        categories=[dict(id=i + 1, name=c, supercategory="finding") for i, c in enumerate(cats)],
+        images=[dict(id=i, file_name=f"{k}.jpg", path=path, width=size, height=size) for k, (i, path) in ims.items()],
+        annotations=[
+            dict(
+                id=j + 1,
+                image_id=ims[r[0]][0],
+                category_id=cats.index(r[1]) + 1,
+                bbox=[r[4], r[5], r[6], r[7]],
+                area=r[6] * r[7],
+                iscrowd=0,
+                label_text=r[2],
+            )
+            for j, r in enumerate(ms)
+        ],
+    )
+    (out / "ms-cxr" / "MS_CXR_Local_Alignment_v1.1.0.json").write_text(json.dumps(coco))
     rs = []
     for s in studies:
         if s["rsna_id"]:
