@@ -230,7 +230,7 @@ def prepare(
             raise DataError(f"{dataset} needs --reports (the MIMIC-CXR reports folder holding files/)")
         if dataset == "ms-cxr" and not ms_cxr:
             raise DataError("ms-cxr needs --ms-cxr (MS_CXR_Local_Alignment_v1.x.csv or .json)")
-        return prepare_mimic(root, reports, out, cache_size, workers, ms_cxr=ms_cxr)
+        return prepare_mimic(root, reports, out, cache_size, workers, ms_cxr=ms_cxr, seed=seed)
     if dataset == "chexpert":
         return prepare_chexpert(root, out, cache_size, workers, seed=seed)
     if dataset == "rsna":

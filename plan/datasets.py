@@ -119,8 +119,11 @@ def prepare_mimic(
     cache_size: int = 512,
     workers: int = 2,
     ms_cxr: str | Path | None = None,
+    n_5x200: int = 200,
+    seed: int = 0,
 ) -> dict:
-    "Prepare MIMIC-CXR-JPG (+ reports, + optional MS-CXR CSV or COCO JSON) into `out`: manifest.csv, images/, grounding.csv."
+    """Prepare MIMIC-CXR-JPG (+ reports, + optional MS-CXR CSV or COCO JSON) into `out`: manifest.csv, images/,
+    grounding.csv, and the MIMIC-5×200 retrieval/zero-shot set from the test split (`n_5x200` = 0: none)."""
     jpg_root, reports_root, out = Path(jpg_root), Path(reports_root), Path(out)
     need = {n: jpg_root / f"mimic-cxr-2.0.0-{n}.csv" for n in ("metadata", "split", "chexpert")}
     for n, p in need.items():
@@ -163,7 +166,13 @@ def prepare_mimic(
         for c in chex.columns[2:]:
             man[f"label:{c}"] = lab[c].values
     res = build_cache(jobs, cache_size, workers, "MIMIC-CXR images")
-    return _finish(out, man, res, skipped, extra=(lambda m: _grounding_from_mscxr(ms_cxr, m, out)) if ms_cxr else None)
+    rep = _finish(out, man, res, skipped, extra=(lambda m: _grounding_from_mscxr(ms_cxr, m, out)) if ms_cxr else None)
+    if n_5x200 and (out / "manifest.csv").exists():
+        r5 = make_5x200(pd.read_csv(out / "manifest.csv", dtype={"key": str}), out, n_5x200, seed)
+        r5.to_csv(out / "retrieval_5x200.csv", index=False)
+        rep["5x200"] = r5.cls.value_counts().to_dict() if len(r5) else {}
+        (out / "validation.json").write_text(json.dumps(rep, indent=1))
+    return rep
 
 
 def _finish(out: Path, man: pd.DataFrame, res: dict, skipped: dict, extra=None) -> dict:
@@ -339,11 +348,9 @@ def prepare_synthcxr(
         cache_size,
         workers,
         ms_cxr=raw / "ms-cxr" / "MS_CXR_Local_Alignment_v1.1.0.csv",
+        n_5x200=n_5x200,
+        seed=seed,
     )
-    man = pd.read_csv(out / "manifest.csv", dtype={"key": str})
-    r5 = make_5x200(man, out, n_5x200, seed)
-    r5.to_csv(out / "retrieval_5x200.csv", index=False)
-    rep["5x200"] = r5.cls.value_counts().to_dict()
     rep["rsna"] = {
         k: v
         for k, v in prepare_rsna(raw / "rsna", out / "rsna", cache_size, workers, seed).items()
