@@ -17,7 +17,7 @@ from pathlib import Path
 from .config import ExperimentConfig, config_hash, data_path, project_root, read_settings
 
 # %% auto #0
-__all__ = ['provenance', 'ensure_data', 'run_notebook', 'main']
+__all__ = ['ALL_TASKS', 'provenance', 'ensure_data', 'run_notebook', 'main']
 
 # %% ../nbs/52_report.ipynb #c7069760
 def provenance(cfg: ExperimentConfig | None = None, device: str = "") -> dict:
@@ -103,6 +103,9 @@ def run_notebook(
     return dst
 
 
+ALL_TASKS = "grounding,retrieval,zeroshot,probe,detection"
+
+
 def main(argv=None):
     "The main job: pre-train on the embedded default, evaluate, compare the methods, render reports/."
     p = argparse.ArgumentParser(description="plan's main job: SynthCXR → pre-train → evaluate → compare → reports/")
@@ -122,7 +125,7 @@ def main(argv=None):
         run_notebook("pretrain.ipynb", dict(smoke=a.smoke, method=a.method, out_dir=str(run)), run, reports_dir=rep)
         run_notebook(
             "evaluate.ipynb",
-            dict(smoke=a.smoke, run_dir=str(run), out_dir=str(run / "eval")),
+            dict(smoke=a.smoke, run_dir=str(run), out_dir=str(run / "eval"), tasks=ALL_TASKS),
             run / "eval",
             reports_dir=rep,
         )

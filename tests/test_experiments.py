@@ -13,13 +13,26 @@ def test_pretrain_and_evaluate_smoke(tmp_path):
     recs = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
     assert recs and all(r["loss"] == r["loss"] for r in recs)  # finite, logged every step
     run_notebook(
-        "evaluate.ipynb", dict(smoke=True, run_dir=str(run), out_dir=str(run / "eval")), run / "eval", reports_dir=rep
+        "evaluate.ipynb",
+        dict(
+            smoke=True,
+            run_dir=str(run),
+            out_dir=str(run / "eval"),
+            tasks="grounding,retrieval,zeroshot,probe,detection",
+        ),
+        run / "eval",
+        reports_dir=rep,
     )
     m = json.loads((run / "eval" / "metrics.json").read_text())
     g = m["grounding"]
     assert g["protocol"]["multibox"] == "per_box" and g["protocol"]["n_phrases"] > 0
     assert 0 <= g["cnr_similarity"] and 0 <= g["miou_soft_region"] <= 1
     assert 0 <= m["retrieval"]["precision_i2t@1"] <= 1 and 0 <= m["zeroshot"]["5x200"]["acc"] <= 1
+    assert 0 <= m["probe"]["rsna_pneumonia"]["auroc@1"] <= 1 and m["probe"]["chexpert5"]["n_train"] > 0
+    d = m["detection"]
+    assert d["iou_thresholds"][0] == 0.4 and d["iou_thresholds"][-1] == 0.75 and 0 <= d["map@1"] <= 1
+    for f in ("grounding_maps.png", "zeroshot_roc.png", "label_fractions.png", "detection_examples.png"):
+        assert (run / "eval" / f).exists(), f
     assert (rep / "pretrain.html").exists() and (rep / "evaluate.html").exists()
     html = (rep / "evaluate.html").read_text()
     assert "evaluate_grounding(" not in html  # inputs hidden

@@ -74,9 +74,17 @@ def multiclass_metrics(scores: np.ndarray, y: np.ndarray, names: list[str]) -> d
 
 # %% ../../nbs/42_zeroshot.ipynb #9aa4946d
 def evaluate_zeroshot(
-    model, tokenizer, root: str | Path, resize: int, crop: int, device: str = "cpu", batch_size: int = 64
+    model,
+    tokenizer,
+    root: str | Path,
+    resize: int,
+    crop: int,
+    device: str = "cpu",
+    batch_size: int = 64,
+    scores: dict | None = None,
 ) -> dict:
-    "Zero-shot 5-class on `retrieval_5x200.csv`, and binary pneumonia on the RSNA test split when present."
+    """Zero-shot 5-class on `retrieval_5x200.csv`, and binary pneumonia on the RSNA test split when present.
+    Pass a dict as `scores` to receive each task's (labels, class scores, class names) for plots."""
     root = Path(root)
     r5 = pd.read_csv(root / "retrieval_5x200.csv", dtype={"key": str})
     names = list(PROMPTS)
@@ -84,6 +92,8 @@ def evaluate_zeroshot(
     ce = class_embeddings(model, tokenizer, PROMPTS, device)
     y = np.array([names.index(c) for c in r5.cls])
     out = {"5x200": multiclass_metrics((iv @ ce.T).numpy(), y, names)}
+    if scores is not None:
+        scores["5x200"] = (y, (iv @ ce.T).numpy(), names)
     rs = root / "rsna" / "manifest.csv"
     if rs.exists():
         m = pd.read_csv(rs, dtype={"key": str}, keep_default_na=False)
@@ -94,6 +104,8 @@ def evaluate_zeroshot(
         sc = (iv2 @ ce2.T).numpy()
         y2 = m["label:Pneumonia"].astype(float).astype(int).values
         b = multiclass_metrics(sc, y2, ["no pneumonia", "pneumonia"])
+        if scores is not None:
+            scores["rsna_pneumonia"] = (y2, sc, ["no pneumonia", "pneumonia"])
         out["rsna_pneumonia"] = dict(
             acc=b["acc"],
             f1_macro=b["f1_macro"],
