@@ -24,7 +24,7 @@ from .encoders import DualEncoder, load_tokenizer
 from .evaluation.grounding import preprocess, to_original
 
 # %% auto #0
-__all__ = ['Word', 'AlignmentExplorer', 'overlay_png', 'ExplorerWidget']
+__all__ = ['Word', 'AlignmentExplorer', 'overlay_png', 'word_maps_figure', 'ExplorerWidget']
 
 # %% ../nbs/51_explorer.ipynb #09ca5874
 @dataclass
@@ -127,6 +127,46 @@ def overlay_png(img01: np.ndarray, heat: np.ndarray | None, boxes=(), alpha: flo
     return buf.getvalue()
 
 # %% ../nbs/51_explorer.ipynb #94acc925
+def word_maps_figure(
+    explorers: dict[str, AlignmentExplorer],
+    img01: torch.Tensor,
+    text: str,
+    boxes=(),
+    step: int = 1,
+    tau: float = 0.1,
+    max_words: int = 6,
+    key: str = "figure",
+):
+    "A matplotlib figure: rows = `explorers`, columns = the non-stop words of `text` (matched by spelling per model)."
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    first = next(iter(explorers.values())).maps(key, img01, text, step=step, tau=tau)["words"]
+    targets = [w.text for w in first if not w.stop and w.text.strip()][:max_words]
+    fig, axes = plt.subplots(
+        len(explorers), len(targets) + 1, figsize=(1.7 * (len(targets) + 1), 1.8 * len(explorers)), squeeze=False
+    )
+    for r, (name, ex) in enumerate(explorers.items()):
+        words = [w.text.lower() for w in ex.maps(key, img01, text, step=step, tau=tau)["words"]]
+        axes[r, 0].imshow(img01.numpy(), cmap="gray")
+        for x, y, w, h in boxes:
+            axes[r, 0].add_patch(Rectangle((x, y), w, h, fill=False, color="lime", lw=1))
+        axes[r, 0].set_ylabel(name, fontsize=7)
+        for c, t in enumerate(targets, start=1):
+            ax = axes[r, c]
+            ax.imshow(img01.numpy(), cmap="gray")
+            if t.lower() in words:
+                hm = ex.maps(key, img01, text, words=[words.index(t.lower())], step=step, tau=tau)["region"]
+                ax.imshow(hm, cmap="jet", alpha=0.5)
+            if r == 0:
+                ax.set_title(t, fontsize=8)
+        for ax in axes[r]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/51_explorer.ipynb #4edf6d75
 class ExplorerWidget:
     "ipywidgets UI over one or two `AlignmentExplorer`s and a prepared data folder."
 

@@ -122,3 +122,4 @@ def test_compare_smoke(tmp_path):
     assert (tmp_path / "compare.png").exists()
     pr = pd.read_csv(tmp_path / "paired.csv")
     assert set(pr.vs) == {"clip"} and (pr.n == 2).all()
+    assert (tmp_path / "word_maps.png").exists()
