@@ -125,7 +125,7 @@ def main(argv=None):
         run_notebook("pretrain.ipynb", dict(smoke=a.smoke, method=a.method, out_dir=str(run)), run, reports_dir=rep)
         run_notebook(
             "evaluate.ipynb",
-            dict(smoke=a.smoke, run_dir=str(run), out_dir=str(run / "eval"), tasks=ALL_TASKS),
+            dict(smoke=a.smoke, run_dir=str(run), out_dir=str(run / "eval"), tasks=ALL_TASKS, baseline=True),
             run / "eval",
             reports_dir=rep,
         )

@@ -26,7 +26,7 @@ def test_pretrain_and_evaluate_smoke(tmp_path):
     m = json.loads((run / "eval" / "metrics.json").read_text())
     g = m["grounding"]
     assert g["protocol"]["multibox"] == "per_box" and g["protocol"]["n_phrases"] > 0
-    assert 0 <= g["cnr_similarity"] and 0 <= g["miou_soft_region"] <= 1
+    assert 0 <= g["cnr_similarity"] and 0 <= g["miou_soft_region"] <= 1 and "grounding_untrained" in m
     assert 0 <= m["retrieval"]["precision_i2t@1"] <= 1 and 0 <= m["zeroshot"]["5x200"]["acc"] <= 1
     assert 0 <= m["probe"]["rsna_pneumonia"]["auroc@1"] <= 1 and m["probe"]["chexpert5"]["n_train"] > 0
     d = m["detection"]
