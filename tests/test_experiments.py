@@ -19,6 +19,7 @@ def test_pretrain_and_evaluate_smoke(tmp_path):
             run_dir=str(run),
             out_dir=str(run / "eval"),
             tasks="grounding,retrieval,zeroshot,probe,detection",
+            baseline=True,
         ),
         run / "eval",
         reports_dir=rep,
