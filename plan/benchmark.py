@@ -19,7 +19,7 @@ from .config import LossConfig, StageConfig
 from .losses import create_loss, gloria_loop, gloria_words, mgca_loop, plan_loop, random_features
 
 # %% auto #0
-__all__ = ['PeakMemory', 'time_it', 'local_loss_benchmark', 'gloria_equality']
+__all__ = ['PeakMemory', 'time_it', 'cpu_peak_mb', 'local_loss_benchmark', 'gloria_equality']
 
 # %% ../nbs/53_benchmark.ipynb #904c1a4b
 class PeakMemory:
@@ -87,6 +87,50 @@ def _fb(loss_fn):
     return run
 
 
+def _losses(m: str, kind: str):
+    "The forward closure of local loss `m`: our vectorised form or the loop reference."
+    c, st = LossConfig(), StageConfig(suppression=True, tau_local=0.1, rho=0.5)
+    if kind == "vectorised":
+        return {
+            "gloria": lambda i, t: create_loss("gloria", c).local(i, t),
+            "mgca_token": lambda i, t: create_loss("mgca_token", c).local(i, t),
+            "plan": lambda i, t: create_loss("plan", c).local(i, t, st)["local_loss"],
+        }[m]
+    return {
+        "gloria": lambda i, t: gloria_loop(*gloria_words(t)[:1], gloria_words(t)[1].sum(1), i.local),
+        "mgca_token": lambda i, t: mgca_loop(i, t, c),
+        "plan": lambda i, t: plan_loop(i, t, c, True, 0.1, 0.5),
+    }[m]
+
+
+def _peak_child(q, B, M, N, d, m, kind, seed):
+    import resource
+
+    torch.set_num_threads(1)
+    torch.set_flush_denormal(True)
+    img, txt = random_features(B, M, N, d, seed=seed)
+    fn = _fb(_losses(m, kind))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    fn(img, txt)
+    q.put((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)  # KiB -> MiB (Linux)
+
+
+def cpu_peak_mb(B: int, M: int, N: int, d: int, m: str, kind: str = "vectorised", seed: int = 0) -> float:
+    """Peak memory (MiB) of one forward+backward of local loss `m` on CPU, measured in a fresh process: the growth of
+    its maximum resident set over the call. A fresh process, because an allocator that has already served the same
+    sizes re-uses its pages and shows no growth."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    p = ctx.Process(target=_peak_child, args=(q, B, M, N, d, m, kind, seed))
+    p.start()
+    try:
+        return float(q.get(timeout=1800))
+    finally:
+        p.join()
+
+
 def local_loss_benchmark(
     B: int,
     M: int,
@@ -97,27 +141,20 @@ def local_loss_benchmark(
     device: str = "cpu",
     methods=("gloria", "mgca_token", "plan"),
     seed: int = 0,
+    cpu_peak: bool = True,
 ) -> dict:
-    "Forward+backward seconds and peak memory of each local loss, vectorised vs loop reference, at one size."
+    """Forward+backward seconds and peak memory of each local loss, vectorised vs loop reference, at one size. Peak
+    memory: CUDA's allocator peak, or on CPU (`cpu_peak`) the resident-set growth in a fresh process (`cpu_peak_mb`)."""
     torch.set_flush_denormal(True)
     img, txt = random_features(B, M, N, d, seed=seed)
     img = type(img)(img.glob.to(device), img.local.to(device), img.grid)
     txt = type(txt)(*(getattr(txt, f).to(device) for f in ("glob", "words", "word_mask", "cls_attn", "stop")))
-    c, st = LossConfig(), StageConfig(suppression=True, tau_local=0.1, rho=0.5)
     out = {"size": dict(B=B, M=M, N=N, d=d, device=device)}
-    vec = {
-        "gloria": lambda i, t: create_loss("gloria", c).local(i, t),
-        "mgca_token": lambda i, t: create_loss("mgca_token", c).local(i, t),
-        "plan": lambda i, t: create_loss("plan", c).local(i, t, st)["local_loss"],
-    }
-    ref = {
-        "gloria": lambda i, t: gloria_loop(*gloria_words(t)[:1], gloria_words(t)[1].sum(1), i.local),
-        "mgca_token": lambda i, t: mgca_loop(i, t, c),
-        "plan": lambda i, t: plan_loop(i, t, c, True, 0.1, 0.5),
-    }
     for m in methods:
-        v = time_it(lambda: _fb(vec[m])(img, txt), repeats, 1, device)
-        r = time_it(lambda: _fb(ref[m])(img, txt), loop_repeats, 0, device)
+        v = time_it(lambda: _fb(_losses(m, "vectorised"))(img, txt), repeats, 1, device)
+        r = time_it(lambda: _fb(_losses(m, "loop"))(img, txt), loop_repeats, 0, device)
+        if cpu_peak and not device.startswith("cuda"):
+            v["peak_mb"], r["peak_mb"] = (round(cpu_peak_mb(B, M, N, d, m, k, seed), 1) for k in ("vectorised", "loop"))
         out[m] = {
             "vectorised_s": v["seconds"],
             "vectorised_peak_mb": v["peak_mb"],

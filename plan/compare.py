@@ -85,8 +85,8 @@ def summarize(df: pd.DataFrame) -> pd.DataFrame:
     "mean ± sd over seeds, per variant (in `VARIANTS` order)."
     cols = [c for c in HEADLINE if c in df]
     g = df.groupby("variant")[cols]
-    mean, sd = g.mean(), g.std(ddof=1).fillna(0)
-    tab = mean.map(lambda x: f"{x:.3f}") + " ± " + sd.map(lambda x: f"{x:.3f}")
+    mean, sd = g.mean(), g.std(ddof=1)  # sd is NaN for a single seed: shown as the mean alone
+    tab = mean.map(lambda x: f"{x:.3f}") + sd.map(lambda x: "" if pd.isna(x) else f" ± {x:.3f}")
     order = [v for v in VARIANTS if v in tab.index]
     return tab.loc[order]
 
