@@ -103,7 +103,8 @@ def _losses(m: str, kind: str):
     }[m]
 
 
-def _peak_child(q, B, M, N, d, m, kind, seed):
+def _peak_child(B: int, M: int, N: int, d: int, m: str, kind: str, seed: int) -> float:
+    "Run in a fresh interpreter by `cpu_peak_mb`: growth of the maximum resident set over one forward+backward (MiB)."
     import resource
 
     torch.set_num_threads(1)
@@ -112,23 +113,21 @@ def _peak_child(q, B, M, N, d, m, kind, seed):
     fn = _fb(_losses(m, kind))
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     fn(img, txt)
-    q.put((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)  # KiB -> MiB (Linux)
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024  # KiB -> MiB (Linux)
 
 
 def cpu_peak_mb(B: int, M: int, N: int, d: int, m: str, kind: str = "vectorised", seed: int = 0) -> float:
-    """Peak memory (MiB) of one forward+backward of local loss `m` on CPU, measured in a fresh process: the growth of
-    its maximum resident set over the call. A fresh process, because an allocator that has already served the same
+    """Peak memory (MiB) of one forward+backward of local loss `m` on CPU, measured in a fresh interpreter: the growth
+    of its maximum resident set over the call. A fresh process, because an allocator that has already served the same
     sizes re-uses its pages and shows no growth."""
-    import multiprocessing as mp
+    import subprocess
+    import sys
 
-    ctx = mp.get_context("spawn")
-    q = ctx.Queue()
-    p = ctx.Process(target=_peak_child, args=(q, B, M, N, d, m, kind, seed))
-    p.start()
-    try:
-        return float(q.get(timeout=1800))
-    finally:
-        p.join()
+    code = f"from plan.benchmark import _peak_child; print(_peak_child({B}, {M}, {N}, {d}, {m!r}, {kind!r}, {seed}))"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=1800)
+    if r.returncode:
+        raise RuntimeError(f"peak-memory child failed: {r.stderr[-1000:]}")
+    return float(r.stdout.strip().splitlines()[-1])
 
 
 def local_loss_benchmark(
