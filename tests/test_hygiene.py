@@ -49,7 +49,7 @@ def test_module_imports_only_lower_numbers():
             continue
         src = "\n".join("".join(c["source"]) for c in _cells(nb) if c["cell_type"] == "code")
         for imp in re.findall(r"from plan\.(\w+(?:\.\w+)?) import", src):
-            if imp in mods:
+            if imp in mods and mods[imp] != nb.name:  # its own module (e.g. code for a subprocess) is fine
                 assert mods[imp] < nb.name, f"{nb.name} imports plan.{imp} from {mods[imp]}, which is not lower"
 
 
