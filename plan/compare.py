@@ -124,6 +124,9 @@ def verdict(p: pd.DataFrame, ref: str = "plan") -> list[str]:
     "One sentence per (variant, metric) row of `paired`: better / worse / not distinguishable at 95%."
     lines = []
     for r in p.itertuples():
+        if r.n < 2:
+            lines.append(f"{ref} minus {r.vs} on {r.metric}: {r.diff:+.3f} (one seed: no interval, no verdict)")
+            continue
         how = "better than" if r.lo > 0 else "worse than" if r.hi < 0 else "not distinguishable from"
         lines.append(
             f"{ref} is {how} {r.vs} on {r.metric}: {r.diff:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}], won {r.wins}/{r.n} seeds"
