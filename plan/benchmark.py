@@ -19,7 +19,7 @@ from .config import LossConfig, StageConfig
 from .losses import create_loss, gloria_loop, gloria_words, mgca_loop, plan_loop, random_features
 
 # %% auto #0
-__all__ = ['PeakMemory', 'time_it', 'cpu_peak_mb', 'local_loss_benchmark', 'gloria_equality']
+__all__ = ['PeakMemory', 'time_it', 'cpu_peak_mb', 'local_loss_benchmark', 'gloria_equality', 'train_step', 'cpu_step_peak_mb']
 
 # %% ../nbs/53_benchmark.ipynb #904c1a4b
 class PeakMemory:
@@ -58,7 +58,8 @@ class PeakMemory:
 
 
 def time_it(fn, repeats: int = 3, warmup: int = 1, device: str = "cpu") -> dict:
-    "Median seconds of `fn()` over `repeats` after `warmup` calls, and the peak memory of one call."
+    """Median seconds of `fn()` over `repeats` after `warmup` calls, and on CUDA the allocator's peak over one call
+    (MB; `None` on CPU, where only a fresh process measures it: `cpu_peak_mb`, `cpu_step_peak_mb`)."""
     for _ in range(warmup):
         fn()
     ts = []
@@ -70,6 +71,10 @@ def time_it(fn, repeats: int = 3, warmup: int = 1, device: str = "cpu") -> dict:
         if device.startswith("cuda"):
             torch.cuda.synchronize()
         ts.append(time.perf_counter() - t)
+    if not device.startswith(
+        "cuda"
+    ):  # on CPU an allocator that has served these sizes shows no growth: see cpu_peak_mb
+        return {"seconds": median(ts), "peak_mb": None}
     with PeakMemory(device) as pm:
         fn()
     return {"seconds": median(ts), "peak_mb": round(pm.peak_mb, 1)}
@@ -118,25 +123,35 @@ def _peak_child(B: int, M: int, N: int, d: int, m: str, kind: str, seed: int) ->
     torch.set_flush_denormal(True)
     img, txt = random_features(B, M, N, d, seed=seed)
     fn = _fb(_losses(m, kind))
+    return _rss_growth_mb(lambda: fn(img, txt))
+
+
+def _rss_growth_mb(fn) -> float:
+    "Peak resident memory while `fn()` runs above the resident memory before it (MiB; Linux)."
     before = _status_kb("VmRSS")
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")  # reset VmHWM to the current RSS
-    fn(img, txt)
+    fn()
     return max(_status_kb("VmHWM") - before, 0) / 1024
+
+
+def _fresh(call: str) -> float:
+    "Evaluate `plan.benchmark.<call>` in a fresh interpreter and return the number it prints."
+    import subprocess
+    import sys
+
+    code = f"import plan.benchmark as b; print(b.{call})"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=1800)
+    if r.returncode:
+        raise RuntimeError(f"peak-memory child failed: {r.stderr[-1000:]}")
+    return float(r.stdout.strip().splitlines()[-1])
 
 
 def cpu_peak_mb(B: int, M: int, N: int, d: int, m: str, kind: str = "vectorised", seed: int = 0) -> float:
     """Peak memory (MiB) of one forward+backward of local loss `m` on CPU, measured in a fresh interpreter: the growth
     of its maximum resident set over the call. A fresh process, because an allocator that has already served the same
     sizes re-uses its pages and shows no growth."""
-    import subprocess
-    import sys
-
-    code = f"from plan.benchmark import _peak_child; print(_peak_child({B}, {M}, {N}, {d}, {m!r}, {kind!r}, {seed}))"
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=1800)
-    if r.returncode:
-        raise RuntimeError(f"peak-memory child failed: {r.stderr[-1000:]}")
-    return float(r.stdout.strip().splitlines()[-1])
+    return _fresh(f"_peak_child({B}, {M}, {N}, {d}, {m!r}, {kind!r}, {seed})")
 
 
 def local_loss_benchmark(
@@ -179,3 +194,46 @@ def gloria_equality(B: int = 8, M: int = 20, N: int = 49, d: int = 32, seed: int
     w, m = gloria_words(txt)
     a = create_loss("gloria", LossConfig()).local(img, txt)
     return float((a - gloria_loop(w, m.sum(1), img.local)).abs())
+
+# %% ../nbs/53_benchmark.ipynb #24db993f
+def train_step(cfg, method: str, device: str = "cpu", stage: int = 1, seed: int = 0):
+    """A closure running one full training step of `method` (forward, loss of stage `stage`, backward, AdamW) on a fixed
+    batch of `cfg`'s first `batch_size` training examples; returns (step, batch size, loss module, model, batch)."""
+    from plan.data import Collator, CXRDataset
+    from plan.encoders import DualEncoder, load_tokenizer
+    from plan.losses import create_loss
+    from plan.report import ensure_data
+
+    root = ensure_data(cfg)
+    ds = CXRDataset(root, "train", cfg.data.resize, cfg.data.image_size, True)
+    B = cfg.train.batch_size
+    batch = Collator(load_tokenizer(cfg.model.text_model), cfg.data.max_tokens)([ds[i] for i in range(B)])
+    batch = {k: (v.to(device) if torch.is_tensor(v) else v) for k, v in batch.items()}
+    torch.manual_seed(seed)
+    model = DualEncoder(cfg.model).to(device)
+    lf = create_loss(method, cfg.loss).to(device)
+    opt = torch.optim.AdamW([p for p in [*model.parameters(), *lf.parameters()] if p.requires_grad], 1e-4)
+    st = cfg.stages[min(stage, len(cfg.stages) - 1)]
+
+    def step():
+        fi, ft = model(batch)
+        lf(fi, ft, st)["loss"].backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    return step, B, lf, model, batch
+
+
+def _step_child(preset: str, method: str) -> float:
+    "Run in a fresh interpreter by `cpu_step_peak_mb`: RSS growth over the first training step (MiB)."
+    from plan.config import load_experiment
+
+    torch.set_num_threads(1)
+    step = train_step(load_experiment(preset, train__device="cpu")[0], method)[0]
+    return _rss_growth_mb(step)
+
+
+def cpu_step_peak_mb(preset: str, method: str) -> float:
+    """Peak memory (MiB) of one training step of `method` at experiment preset `preset` on CPU, measured in a fresh
+    interpreter once the model and batch are in memory: activations, gradients and AdamW's state."""
+    return _fresh(f"_step_child({preset!r}, {method!r})")

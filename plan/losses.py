@@ -16,7 +16,7 @@ from torch import Tensor
 
 from .alignment import NEG, pooled_cosine, refine, sparsify, uniform_weights, word_importance
 from .config import LossConfig, StageConfig
-from .dist import gather, offset
+from .dist import gather, offset, world_size
 from .encoders import ImageFeatures, TextFeatures
 
 # %% auto #0
@@ -103,7 +103,8 @@ class GloriaLoss(nn.Module):
         c = self.cfg
         w, m = gloria_words(txt)
         Z = gloria_scores(w, m, gather(img.local), c.gloria_tau1, c.gloria_tau2)  # [l local, i global]
-        Zt = gloria_scores(gather(w), gather(m), img.local, c.gloria_tau1, c.gloria_tau2)  # [l global, i local]
+        # one process: the [captions, images] matrix is the whole one, used in both directions (as published)
+        Zt = Z if world_size() == 1 else gloria_scores(gather(w), gather(m), img.local, c.gloria_tau1, c.gloria_tau2)
         lab = torch.arange(len(w), device=w.device) + offset(len(w))
         return F.cross_entropy(c.gloria_tau3 * Zt.T, lab) + F.cross_entropy(c.gloria_tau3 * Z, lab)
 
@@ -224,7 +225,11 @@ class PLANLoss(nn.Module):
         if c.cross_batch:
             last = steps[-1]
             s = plan_cross_scores(W, m, alpha, gather(img.local), last.tau, last.rho, c.tau_cross)
-            st_ = plan_cross_scores(gather(W), gather(m), gather(alpha), img.local, last.tau, last.rho, c.tau_cross)
+            st_ = (
+                s
+                if world_size() == 1
+                else plan_cross_scores(gather(W), gather(m), gather(alpha), img.local, last.tau, last.rho, c.tau_cross)
+            )
             lab = torch.arange(len(W), device=W.device) + offset(len(W))
             cross = _sym_ce(c.tau_cross_ce * s, lab, c.tau_cross_ce * st_.T)
         out.update(within=within.detach(), cross=cross.detach())

@@ -42,16 +42,18 @@ def average_precision(
         order = np.argsort(-np.asarray(s), kind="mergesort")[:max_dets]
         b, s = np.asarray(b, dtype=np.float64).reshape(-1, 4)[order], np.asarray(s)[order]
         iou = box_iou(torch.as_tensor(b), torch.as_tensor(np.asarray(g, dtype=np.float64).reshape(-1, 4))).numpy()
-        used = np.zeros(len(g), bool)
-        for k in range(len(b)):
-            best, m = min(thr, 1 - 1e-10), -1
-            for j in range(len(g)):
-                if not used[j] and iou[k, j] >= best:
-                    best, m = iou[k, j], j
-            if m >= 0:
-                used[m] = True
+        used, lim = np.zeros(len(g), bool), min(thr, 1 - 1e-10)
+        for k in range(
+            len(b)
+        ):  # greedy by score: each detection takes its best unused box (ties: the later box, as COCO)
+            hit = False
+            if len(g):
+                cand = np.where(used, -1.0, iou[k])
+                j = len(g) - 1 - int(np.argmax(cand[::-1]))
+                if cand[j] >= lim:
+                    used[j] = hit = True
             scores.append(s[k])
-            tps.append(m >= 0)
+            tps.append(hit)
     if not scores:
         return 0.0
     order = np.argsort(-np.asarray(scores), kind="mergesort")
