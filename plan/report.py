@@ -111,6 +111,11 @@ def main(argv=None):
     p = argparse.ArgumentParser(description="plan's main job: SynthCXR → pre-train → evaluate → compare → reports/")
     p.add_argument("--all", action="store_true", help="the default run, the method comparison and the explorer page")
     p.add_argument("--compare", action="store_true", help="only the method comparison (nbs/compare.ipynb)")
+    p.add_argument(
+        "--text-encoders",
+        action="store_true",
+        help="PLAN with MiniLM vs the radiology BERT (nbs/compare.ipynb → compare_text.html; builds data/radbert)",
+    )
     p.add_argument("--explore", action="store_true", help="only the explorer page (nbs/explore.ipynb)")
     p.add_argument("--benchmarks", action="store_true", help="only the benchmarks (nbs/benchmarks.ipynb)")
     p.add_argument("--smoke", action="store_true", help="seconds-long version (tests)")
@@ -119,7 +124,7 @@ def main(argv=None):
     st = read_settings()
     tag = "smoke" if a.smoke else "default"
     rep = st.reports_dir / "smoke" if a.smoke else None
-    only = a.compare or a.explore or a.benchmarks
+    only = a.compare or a.explore or a.benchmarks or a.text_encoders
     run = st.runs_dir / tag / a.method
     if not only:
         run_notebook("pretrain.ipynb", dict(smoke=a.smoke, method=a.method, out_dir=str(run)), run, reports_dir=rep)
@@ -133,6 +138,19 @@ def main(argv=None):
     if a.compare or a.all:
         d = st.runs_dir / tag / "compare"
         run_notebook("compare.ipynb", dict(smoke=a.smoke, out_dir=str(d)), d, reports_dir=rep)
+    if a.text_encoders:
+        d = st.runs_dir / tag / "compare-text"
+        (d / "plan").mkdir(parents=True, exist_ok=True)
+        for seed in sorted((st.runs_dir / tag / "compare" / "plan").glob("seed*")):  # the comparison's PLAN runs: reuse
+            if not (d / "plan" / seed.name).exists():
+                (d / "plan" / seed.name).symlink_to(seed.resolve(), target_is_directory=True)
+        run_notebook(
+            "compare.ipynb",
+            dict(smoke=a.smoke, variants="plan,plan +radbert", out_dir=str(d)),
+            d,
+            reports_dir=rep,
+            name="compare_text.ipynb",
+        )
     if a.explore or a.all:
         d = st.runs_dir / tag / "explore"
         other = st.runs_dir / tag / "compare" / "clip" / "seed0"
