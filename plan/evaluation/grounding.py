@@ -20,7 +20,8 @@ from ..data import MEAN, STD, Collator, load_cached
 from ..encoders import DualEncoder
 
 # %% auto #0
-__all__ = ['cnr', 'box_mask', 'phrase_cnr', 'miou', 'pointing', 'preprocess', 'to_original', 'Grounder', 'evaluate_grounding']
+__all__ = ['cnr', 'box_mask', 'phrase_cnr', 'miou', 'pointing', 'preprocess', 'to_original', 'Grounder', 'evaluate_grounding',
+           'uniform_miou']
 
 # %% ../../nbs/40_grounding.ipynb #887aae6e
 def cnr(hm: np.ndarray, inside: np.ndarray, outside: np.ndarray | None = None) -> float:
@@ -143,6 +144,13 @@ class Grounder:
         return {"similarity": to_original(sim, geom, self.sigma), "soft_region": to_original(soft, geom, self.sigma)}
 
 # %% ../../nbs/40_grounding.ipynb #10ef713a
+def _phrases(root: Path, limit: int | None = None) -> tuple[pd.DataFrame, list]:
+    "The manifest (indexed by key) and the (key, phrase) groups of `grounding.csv`, in a fixed order."
+    g = pd.read_csv(root / "grounding.csv", dtype={"key": str})
+    man = pd.read_csv(root / "manifest.csv", dtype={"key": str}, keep_default_na=False).set_index("key")
+    return man, list(g.groupby(["key", "phrase"], sort=True))[:limit]
+
+
 def evaluate_grounding(
     model: DualEncoder,
     tokenizer,
@@ -158,11 +166,9 @@ def evaluate_grounding(
 ) -> tuple[dict, pd.DataFrame]:
     "Score every (image, phrase) of `grounding.csv`; returns (summary metrics, per-phrase table)."
     root = Path(data_root)
-    g = pd.read_csv(root / "grounding.csv", dtype={"key": str})
-    man = pd.read_csv(root / "manifest.csv", dtype={"key": str}, keep_default_na=False).set_index("key")
+    man, groups = _phrases(root, limit)
     gr = Grounder(model, tokenizer, resize, crop, sigma, device)
     rows = []
-    groups = list(g.groupby(["key", "phrase"], sort=True))[:limit]
     for (key, phrase), d in groups:
         img = load_cached(root / man.loc[key, "image"])[0]
         boxes = list(zip(d.x, d.y, d.w, d.h))
@@ -185,3 +191,17 @@ def evaluate_grounding(
             summary[f"{met}_{name}"] = float(per_cat.mean())
             summary[f"{met}_{name}_per_category"] = {k: float(v) for k, v in per_cat.items()}
     return summary, df
+
+# %% ../../nbs/40_grounding.ipynb #85868999
+def uniform_miou(data_root: str | Path, thresholds=(0.1, 0.2, 0.3, 0.4, 0.5), limit: int | None = None) -> float:
+    "mIoU of a map that is 1 everywhere, aggregated as `evaluate_grounding` does (mean over categories)."
+    from PIL import Image
+
+    root = Path(data_root)
+    man, groups = _phrases(root, limit)
+    rows = []
+    for (key, _), d in groups:
+        with Image.open(root / man.loc[key, "image"]) as im:
+            w, h = im.size
+        rows.append((d.category.iloc[0], miou(np.ones((h, w)), list(zip(d.x, d.y, d.w, d.h)), thresholds)))
+    return float(pd.DataFrame(rows, columns=["category", "miou"]).groupby("category").miou.mean().mean())
