@@ -9,7 +9,8 @@ import json
 import sys
 from pathlib import Path
 
-from plan.config import load_experiment, read_settings
+from plan.config import load_experiment
+from plan.encoders import radbert_dir
 from plan.report import ensure_data
 from plan.textmodel import pretrain_mlm, radiology_corpus
 
@@ -29,7 +30,7 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--force", action="store_true", help="rebuild even if the folder holds a finished model")
     a = p.parse_args(argv)
-    out = Path(a.out) if a.out else read_settings().data_dir / "radbert"
+    out = Path(a.out) if a.out else radbert_dir()
     synth = Path(a.synthcxr) if a.synthcxr else ensure_data(load_experiment("cpu")[0])
     if not (synth / "manifest.csv").exists():
         sys.exit(f"{synth / 'manifest.csv'}: no prepared SynthCXR manifest here")

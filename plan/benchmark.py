@@ -8,11 +8,9 @@ Docs: https://github.com/plan-cxr/plan/benchmark.html.md"""
 # %% ../nbs/53_benchmark.ipynb #ac22106a
 from __future__ import annotations
 
-import threading
 import time
 from statistics import median
 
-import psutil
 import torch
 
 from .config import LossConfig, StageConfig
@@ -23,38 +21,24 @@ __all__ = ['PeakMemory', 'time_it', 'cpu_peak_mb', 'local_loss_benchmark', 'glor
 
 # %% ../nbs/53_benchmark.ipynb #904c1a4b
 class PeakMemory:
-    "Peak memory while the block runs: CUDA's allocator peak, or the process RSS sampled every 2 ms on CPU (MB)."
+    """CUDA's allocator peak while the block runs, above what was allocated before it (MB). On CPU there is no allocator
+    peak to read, and an allocator that has served the sizes before shows no RSS growth: use `cpu_peak_mb` /
+    `cpu_step_peak_mb`, which measure in a fresh process."""
 
-    def __init__(self, device: str = "cpu"):
+    def __init__(self, device: str = "cuda"):
+        if not device.startswith("cuda"):
+            raise ValueError(f"PeakMemory reads CUDA's allocator; device {device!r}: use cpu_peak_mb on CPU")
         self.device, self.peak_mb = device, 0.0
 
     def __enter__(self):
-        if self.device.startswith("cuda"):
-            torch.cuda.synchronize()
-            torch.cuda.reset_peak_memory_stats()
-            self.base = torch.cuda.memory_allocated()
-        else:
-            self.proc, self.stop = psutil.Process(), False
-            self.base = self.proc.memory_info().rss
-            self.peak = self.base
-
-            def sample():
-                while not self.stop:
-                    self.peak = max(self.peak, self.proc.memory_info().rss)
-                    time.sleep(0.002)
-
-            self.th = threading.Thread(target=sample, daemon=True)
-            self.th.start()
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        self.base = torch.cuda.memory_allocated()
         return self
 
     def __exit__(self, *exc):
-        if self.device.startswith("cuda"):
-            torch.cuda.synchronize()
-            self.peak_mb = (torch.cuda.max_memory_allocated() - self.base) / 2**20
-        else:
-            self.stop = True
-            self.th.join()
-            self.peak_mb = (max(self.peak, self.proc.memory_info().rss) - self.base) / 2**20
+        torch.cuda.synchronize()
+        self.peak_mb = (torch.cuda.max_memory_allocated() - self.base) / 2**20
 
 
 def time_it(fn, repeats: int = 3, warmup: int = 1, device: str = "cpu") -> dict:
@@ -71,15 +55,13 @@ def time_it(fn, repeats: int = 3, warmup: int = 1, device: str = "cpu") -> dict:
         if device.startswith("cuda"):
             torch.cuda.synchronize()
         ts.append(time.perf_counter() - t)
-    if not device.startswith(
-        "cuda"
-    ):  # on CPU an allocator that has served these sizes shows no growth: see cpu_peak_mb
+    if not device.startswith("cuda"):
         return {"seconds": median(ts), "peak_mb": None}
     with PeakMemory(device) as pm:
         fn()
     return {"seconds": median(ts), "peak_mb": round(pm.peak_mb, 1)}
 
-# %% ../nbs/53_benchmark.ipynb #a401ff0e
+# %% ../nbs/53_benchmark.ipynb #33ed720d
 def _fb(loss_fn):
     "A forward+backward closure over fresh leaf copies of the features."
 
@@ -195,7 +177,7 @@ def gloria_equality(B: int = 8, M: int = 20, N: int = 49, d: int = 32, seed: int
     a = create_loss("gloria", LossConfig()).local(img, txt)
     return float((a - gloria_loop(w, m.sum(1), img.local)).abs())
 
-# %% ../nbs/53_benchmark.ipynb #24db993f
+# %% ../nbs/53_benchmark.ipynb #245f7ee7
 def train_step(cfg, method: str, device: str = "cpu", stage: int = 1, seed: int = 0):
     """A closure running one full training step of `method` (forward, loss of stage `stage`, backward, AdamW) on a fixed
     batch of `cfg`'s first `batch_size` training examples; returns (step, batch size, loss module, model, batch)."""

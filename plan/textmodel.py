@@ -61,6 +61,11 @@ def train_wordpiece(texts: list[str], vocab_size: int = 8000, min_frequency: int
     )
 
 # %% ../nbs/25_textmodel.ipynb #1e771f63
+def _built(out: Path) -> bool:
+    "A finished model folder: the encoder's config and the metrics written last."
+    return (out / "mlm_metrics.json").exists() and (out / "config.json").exists()
+
+
 @torch.no_grad()
 def _mlm_loss(model, batches) -> float:
     model.eval()
@@ -94,7 +99,7 @@ def pretrain_mlm(
     from transformers import BertConfig, BertForMaskedLM, DataCollatorForLanguageModeling
 
     out = Path(out)
-    if (out / "mlm_metrics.json").exists() and (out / "config.json").exists() and not force:
+    if _built(out) and not force:
         return json.loads((out / "mlm_metrics.json").read_text())
     if len(texts) < 20:
         raise ValueError(f"{len(texts)} texts: too few to pre-train a text model (need at least 20)")
@@ -167,9 +172,10 @@ def pretrain_mlm(
 
 # %% ../nbs/25_textmodel.ipynb #c61e71c7
 def ensure_radbert(synthcxr_root: str | Path, out: str | Path | None = None, **kw) -> Path:
-    "The radiology BERT folder (`<data_dir>/radbert` by default), built first if missing (`pretrain_mlm` defaults)."
-    from plan.config import read_settings
+    "The radiology BERT folder (`radbert_dir()` by default), built first if missing (`pretrain_mlm` defaults)."
+    from plan.encoders import radbert_dir
 
-    out = Path(out) if out else read_settings().data_dir / "radbert"
-    pretrain_mlm(radiology_corpus(synthcxr_root), out, **kw)
+    out = Path(out) if out else radbert_dir()
+    if not _built(out):  # the corpus is only read when there is something to build
+        pretrain_mlm(radiology_corpus(synthcxr_root), out, **kw)
     return out

@@ -104,6 +104,10 @@ def lab(tmp_path):
         log.close()
 
 
+# resolves once the <img> has decoded its current src and two frames have been drawn
+DECODED = """el => el.decode().then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))))"""
+
+
 def _pixels(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
 
@@ -158,6 +162,7 @@ def test_click_word_changes_overlay(lab):
             assert errors.count() == 0, errors.first.inner_text()
             img = page.locator(".widget-image").first
             img.scroll_into_view_if_needed()
+            img.evaluate(DECODED)
             page.wait_for_timeout(300)
             before_src = img.get_attribute("src")
             before = img.screenshot(path=str(art / "overlay_before.png"))
@@ -172,6 +177,7 @@ def test_click_word_changes_overlay(lab):
             page.wait_for_function(
                 "s => document.querySelector('.widget-image').getAttribute('src') !== s", arg=before_src, timeout=30_000
             )
+            img.evaluate(DECODED)  # a new src is not yet a painted image: under load the old one can still show
             latency = time.perf_counter() - t0
             page.wait_for_timeout(300)
             after = img.screenshot(path=str(art / "overlay_after.png"))

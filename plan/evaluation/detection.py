@@ -42,10 +42,9 @@ def average_precision(
         order = np.argsort(-np.asarray(s), kind="mergesort")[:max_dets]
         b, s = np.asarray(b, dtype=np.float64).reshape(-1, 4)[order], np.asarray(s)[order]
         iou = box_iou(torch.as_tensor(b), torch.as_tensor(np.asarray(g, dtype=np.float64).reshape(-1, 4))).numpy()
+        # greedy by score: each detection takes its best unused box (ties go to the later box, as in COCO)
         used, lim = np.zeros(len(g), bool), min(thr, 1 - 1e-10)
-        for k in range(
-            len(b)
-        ):  # greedy by score: each detection takes its best unused box (ties: the later box, as COCO)
+        for k in range(len(b)):
             hit = False
             if len(g):
                 cand = np.where(used, -1.0, iou[k])
