@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export MPLBACKEND := Agg
 
-.PHONY: setup test report clean-nbs export lint format benchmarks check-sync browser
+.PHONY: setup test report compare clean-nbs export lint format benchmarks check-sync browser
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PY_SYS) -m venv $(VENV)
@@ -62,9 +62,13 @@ test: setup browser
 	cd nbs && OMP_NUM_THREADS=1 ../$(BIN)/nbdev-test --n-workers 2
 	OMP_NUM_THREADS=1 $(BIN)/pytest -q tests
 
-# The main job on the embedded default: generate SynthCXR, pre-train, evaluate, render reports/.
+# The main job on the embedded default: generate SynthCXR, pre-train, evaluate (five tasks), explorer page → reports/.
 report: setup
-	$(PY) -m plan.report --all
+	$(PY) -m plan.report
+
+# The method comparison (every method and ablation x seeds at equal budget): hours on 2 CPU cores.
+compare: setup
+	$(PY) -m plan.report --compare
 
 benchmarks: setup
 	$(PY) -m plan.report --benchmarks

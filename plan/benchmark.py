@@ -171,7 +171,7 @@ def local_loss_benchmark(
 
 
 def gloria_equality(B: int = 8, M: int = 20, N: int = 49, d: int = 32, seed: int = 0) -> float:
-    "Largest |vectorised − published loop| of GLoRIA's local loss in float64."
+    "Largest |vectorised − loop transcription (`gloria_loop`)| of GLoRIA's local loss in float64."
     img, txt = random_features(B, M, N, d, seed=seed, dtype=torch.float64)
     w, m = gloria_words(txt)
     a = create_loss("gloria", LossConfig()).local(img, txt)

@@ -14,9 +14,10 @@ from pathlib import Path
 import pandas as pd
 
 from .config import ExperimentConfig, StageConfig
+from .evaluation.suite import HEADLINE
 
 # %% auto #0
-__all__ = ['VARIANTS', 'DEFAULT_VARIANTS', 'HEADLINE', 'variant_config', 'collect', 'summarize', 'paired', 'verdict']
+__all__ = ['VARIANTS', 'DEFAULT_VARIANTS', 'variant_config', 'collect', 'summarize', 'paired', 'verdict']
 
 # %% ../nbs/54_compare.ipynb #b20a915b
 VARIANTS: dict[str, dict] = {
@@ -28,8 +29,16 @@ VARIANTS: dict[str, dict] = {
     "plan -sparsify": {"loss.method": "plan", "loss.sparsify": False},
     "plan -progressive": {"loss.method": "plan", "loss.steps": 1},
     "plan -stages": {"loss.method": "plan", "single_stage": True},
+    "plan -negation": {"loss.method": "plan", "data.negation": False},
+    # METHOD.md's within-pair (MGCA-like) term added back: off by default, since it teaches position codes
+    "plan +within": {"loss.method": "plan", "loss.within_pair": True},
     # the text encoder: the radiology BERT trained here (plan.textmodel) instead of the packaged MiniLM
-    "plan +radbert": {"loss.method": "plan", "model.text_model": "radbert", "model.freeze_text_layers": 2},
+    "plan +radbert": {
+        "loss.method": "plan",
+        "model.text_model": "radbert",
+        "model.freeze_text_layers": 2,
+        "model.text_cache": False,
+    },
 }
 DEFAULT_VARIANTS = [v for v in VARIANTS if v != "plan +radbert"]  # the method comparison; text encoders apart
 
@@ -51,19 +60,6 @@ def variant_config(base: ExperimentConfig, name: str, seed: int) -> ExperimentCo
     cfg.train.seed = seed
     cfg.name = f"{name} seed{seed}"
     return cfg
-
-
-HEADLINE = {
-    "CNR (phrase map)": ("grounding", "cnr_similarity"),
-    "CNR (soft region)": ("grounding", "cnr_soft_region"),
-    "mIoU (soft region)": ("grounding", "miou_soft_region"),
-    "pointing (soft region)": ("grounding", "pointing_soft_region"),
-    "P@1 image→text": ("retrieval", "precision_i2t@1"),
-    "P@1 text→image": ("retrieval", "precision_t2i@1"),
-    "R@10 image→text": ("retrieval", "recall_i2t@10"),
-    "zero-shot ACC (5×N)": ("zeroshot", "5x200", "acc"),
-    "zero-shot AUROC (5×N)": ("zeroshot", "5x200", "auroc_macro"),
-}
 
 
 def collect(rows: list[tuple[str, int, str | Path]]) -> pd.DataFrame:

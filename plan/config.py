@@ -22,10 +22,10 @@ from typing import Any
 import yaml
 
 # %% auto #0
-__all__ = ['DATASET_KEYS', 'METHODS', 'PRESETS', 'ConfigError', 'project_root', 'Settings', 'read_settings', 'DataConfig',
-           'ModelConfig', 'LossConfig', 'StageConfig', 'TrainConfig', 'EvalConfig', 'ExperimentConfig', 'validate',
-           'config_from_dict', 'config_to_dict', 'load_config', 'save_config', 'config_hash', 'register_preset',
-           'load_experiment', 'resolve_device', 'data_path']
+__all__ = ['DATASET_KEYS', 'METHODS', 'PRESETS', 'STAGE_KEYS', 'ConfigError', 'project_root', 'Settings', 'read_settings',
+           'DataConfig', 'ModelConfig', 'LossConfig', 'StageConfig', 'TrainConfig', 'EvalConfig', 'ExperimentConfig',
+           'validate', 'config_from_dict', 'config_to_dict', 'load_config', 'save_config', 'config_hash',
+           'register_preset', 'load_experiment', 'resolve_device', 'data_path']
 
 # %% ../nbs/00_config.ipynb #466e8ae7
 class ConfigError(ValueError):
@@ -141,6 +141,7 @@ class DataConfig:
     image_size: int = 224  # square training crop, pixels
     resize: int = 256  # short side before the crop
     max_tokens: int = 112  # text length in sub-word tokens
+    negation: bool = True  # words in a negated clause count as suppressed (no visual counterpart; plan.data.Collator)
     augment: bool = True  # random crop + small affine (never a horizontal flip)
     num_workers: int = -1  # -1: from settings.ini
     synth_train: int = 2000  # SynthCXR sizes when the data is generated
@@ -157,8 +158,10 @@ class ModelConfig:
     image_backbone: str = "resnet18"  # any timm model name
     image_weights: str = ""  # local weights file or 'efficientnet-lite0-imagenet' (packaged); empty: random init
     local_stage: int = -2  # index into timm's feature stages: -2 = stride 16 (ResNet layer3)
+    freeze_image_stages: int = 0  # fix the weights of the first this many feature stages (pretrained low levels)
     text_model: str = "minilm"  # 'minilm' (the packaged MiniLM), 'tiny-bert' (random, tests) or a local HF folder
-    freeze_text_layers: int = 0  # freeze the embeddings and this many lowest text layers
+    freeze_text_layers: int = 0  # freeze the embeddings and this many lowest text layers; -1: the whole text encoder
+    text_cache: bool = False  # compute the frozen text encoder's outputs once, on disk (needs freeze_text_layers = -1)
     embed_dim: int = 128  # shared space d
     in_chans: int = 3  # grayscale is repeated to this many channels
 
@@ -168,6 +171,7 @@ class LossConfig:
     "The alignment method and its parts; each PLAN part can be switched off alone."
 
     method: str = "plan"  # clip | gloria | mgca_token | plan
+    # the base of each stage's value (StageConfig); an override moves every stage by the same factor
     lambda_global: float = 1.0
     lambda_local: float = 1.0
     temperature: float = 0.07  # global InfoNCE, learnable init
@@ -182,8 +186,8 @@ class LossConfig:
     word_importance: bool = True  # alpha from [CLS] attention x groundedness
     tau_alpha: float = 0.1  # groundedness softmax temperature
     sparsify: bool = True  # keep the top-rho fraction of pixel logits per word
-    rho: float = 0.5
-    tau_local: float = 0.1  # soft-region softmax temperature tau_l
+    rho: float = 0.5  # base of the stages' ρ
+    tau_local: float = 0.1  # soft-region softmax temperature tau_l: base of the stages' τ_l
     tau_local_decay: float = 0.8  # tau_l multiplier per refinement step
     rho_decay: float = 0.8  # rho multiplier per refinement step
     steps: int = 3  # progressive refinement steps K inside a forward pass
@@ -202,6 +206,7 @@ class StageConfig:
 
     name: str = "stage"
     epochs: float = 1.0
+    # the base of each stage's value (StageConfig); an override moves every stage by the same factor
     lambda_global: float = 1.0
     lambda_local: float = 1.0
     suppression: bool = True  # word importance + sparsification allowed in this stage
@@ -240,7 +245,11 @@ class EvalConfig:
     grounding_resize: int = 512
     grounding_crop: int = 480
     grounding_sigma: float = 1.5
-    multibox: str = "per_box"  # per_box | union | vios_compat
+    multibox: str = "vios_compat"  # vios_compat (the public MS-CXR CNR) | per_box | union
+    grounding_resample: str = "bilinear"  # grid → original pixels: bilinear | nearest (hi-ml's default)
+    detection_epochs: float = 5.0  # detector fine-tuning epochs per label fraction (at least detection_min_steps)
+    detection_min_steps: int = 30
+    detection_size: int = 0  # detector input side in pixels; 0: the cached images'
     iou_thresholds: list[float] = field(default_factory=lambda: [0.1, 0.2, 0.3, 0.4, 0.5])
     retrieval_k: list[int] = field(default_factory=lambda: [1, 2, 5, 10])
 
@@ -337,6 +346,8 @@ def validate(cfg: ExperimentConfig, src: str = "config") -> ExperimentConfig:
         bad("loss.method", cfg.loss.method, " | ".join(METHODS))
     if cfg.eval.multibox not in ("per_box", "union", "vios_compat"):
         bad("eval.multibox", cfg.eval.multibox, "per_box | union | vios_compat")
+    if cfg.eval.grounding_resample not in ("bilinear", "nearest"):
+        bad("eval.grounding_resample", cfg.eval.grounding_resample, "bilinear | nearest")
     for t in cfg.eval.tasks:
         if t not in ("grounding", "retrieval", "zeroshot", "detection"):
             bad("eval.tasks", t, "grounding | retrieval | zeroshot | detection")
@@ -365,6 +376,14 @@ def validate(cfg: ExperimentConfig, src: str = "config") -> ExperimentConfig:
             bad(f"stages[{i}].rho", s.rho, "0 < rho <= 1")
         if s.tau_local <= 0:
             bad(f"stages[{i}].tau_local", s.tau_local, "> 0")
+    if cfg.model.text_cache and cfg.model.freeze_text_layers != -1:
+        bad(
+            "model.text_cache",
+            True,
+            "false, or model.freeze_text_layers = -1 (only a frozen encoder's outputs can be cached)",
+        )
+    if cfg.model.freeze_text_layers < -1:
+        bad("model.freeze_text_layers", cfg.model.freeze_text_layers, ">= 0, or -1 for the whole text encoder")
     if cfg.data.image_size > cfg.data.resize:
         bad("data.image_size", cfg.data.image_size, f"<= data.resize ({cfg.data.resize})")
     return cfg
@@ -471,12 +490,22 @@ register_preset(
 )
 register_preset(
     "cpu",
-    dict(  # the README's main job: sized for ~15 min on 2 CPU cores
+    dict(  # the README's main job: pre-training in minutes on 2 CPU cores (each choice measured: README, #13)
         data=dict(image_size=128, resize=144),
-        model=dict(image_backbone="resnet18", text_model="minilm", freeze_text_layers=3),
+        model=dict(
+            image_backbone="tf_efficientnet_lite0",
+            image_weights="efficientnet-lite0-imagenet",  # packaged ImageNet weights: features that localise from step 0
+            freeze_image_stages=2,  # stride ≤ 4 fixed: 2× faster steps, nothing lost on grounding
+            text_model="minilm",
+            freeze_text_layers=-1,  # the whole text encoder fixed, its outputs cached once
+            text_cache=True,
+        ),
+        loss=dict(within_pair=False),  # the within-pair term teaches position codes, not findings (README)
         stages=_three_stages(4.0),
         train=dict(batch_size=32, lr=3e-4, lr_text=3e-5),
-        eval=dict(grounding_resize=144, grounding_crop=128),  # the training scale; recorded in every report
+        eval=dict(  # grounding at the training scale; probe + detection sized to minutes (same protocol)
+            grounding_resize=144, grounding_crop=128, detection_size=128, detection_epochs=3.0, detection_min_steps=20
+        ),
     ),
 )
 register_preset(
@@ -517,6 +546,26 @@ def _leaves(d: dict, prefix: str = "") -> dict:
     return out
 
 
+STAGE_KEYS = ("tau_local", "rho", "lambda_global", "lambda_local")  # set per stage; `loss.<key>` is their base
+
+
+def _scale_stages(d: dict, sources: dict, preset: str) -> None:
+    "An override of `loss.<key>` moves every stage's value by the same factor (the schedule keeps its shape)."
+    set_by_user = {k for k, v in sources.items() if not v.startswith(("preset:", "settings:"))}
+    base = {**{k: getattr(LossConfig(), k) for k in STAGE_KEYS}, **PRESETS[preset].get("loss", {})}
+    for k in STAGE_KEYS:
+        if f"loss.{k}" not in set_by_user:
+            continue
+        if "stages" in set_by_user:
+            raise ConfigError(f"{sources[f'loss.{k}']}: loss.{k} and stages both set; give the stage values alone")
+        new = d["loss"][k]
+        if base[k] == 0:
+            raise ConfigError(f"{sources[f'loss.{k}']}: loss.{k} cannot move stages from a base of 0")
+        for i, st in enumerate(d.get("stages", [])):
+            st[k] = min(1.0, st[k] * new / base[k]) if k == "rho" else st[k] * new / base[k]
+            sources[f"stages[{i}].{k}"] = f"{sources[f'loss.{k}']} (loss.{k} = {new} × the preset's schedule)"
+
+
 def load_experiment(
     preset: str = "cpu",  # a name in `PRESETS`
     overrides: dict | str | Path | None = None,  # nested/dotted dict, or a YAML file
@@ -555,6 +604,7 @@ def load_experiment(
         _set_dotted(pd, k.replace("__", "."), v, "parameters")
     d = _merge(d, pd)
     sources.update({k: "parameters" for k in _leaves(pd)})
+    _scale_stages(d, sources, preset)
     cfg = config_from_dict(d, f"experiment ({preset})")
     return cfg, sources
 

@@ -20,7 +20,8 @@ from torch.utils.data import Dataset
 from .datasets import DataError
 
 # %% auto #0
-__all__ = ['MEAN', 'STD', 'STOP', 'load_cached', 'resize_short', 'transform', 'CXRDataset', 'Collator']
+__all__ = ['MEAN', 'STD', 'STOP', 'NEG_CUE', 'NEG_END', 'load_cached', 'resize_short', 'transform', 'CXRDataset',
+           'negation_spans', 'Collator']
 
 # %% ../nbs/15_data.ipynb #63e41b82
 MEAN, STD = 0.5, 0.25  # grayscale normalisation (the same for every backbone, since we train from scratch or adapt)
@@ -110,15 +111,26 @@ STOP = set(
     "which who than then".split()
 )
 _PUNCT = re.compile(r"^[^\w]+$")
+NEG_CUE = re.compile(r"\b(no|not|without|negative for|free of)\b", re.I)
+NEG_END = re.compile(r"[.;:!?]|\b(but|however)\b", re.I)
+
+
+def negation_spans(text: str) -> list[tuple[int, int]]:
+    "Character spans negated in `text`: NegEx-style, from a cue (no, not, without, …) to the end of its clause."
+    out = []
+    for m in NEG_CUE.finditer(text):
+        e = NEG_END.search(text, m.end())
+        out.append((m.start(), e.start() if e else len(text)))
+    return out
 
 
 class Collator:
     "Stack images and tokenise texts: input ids, attention mask, word index per token (−1: special/pad), stop flags."
 
-    def __init__(self, tokenizer, max_tokens: int = 112):
+    def __init__(self, tokenizer, max_tokens: int = 112, negation: bool = True):
         if not getattr(tokenizer, "is_fast", False):
             raise ValueError("a fast tokenizer is needed (word_ids); got a slow one")
-        self.tok, self.max_tokens = tokenizer, max_tokens
+        self.tok, self.max_tokens, self.negation = tokenizer, max_tokens, negation
 
     def tokenize(self, texts: list[str]) -> dict:
         enc = self.tok(
@@ -139,10 +151,12 @@ class Collator:
             nw = max([w for w in wid if w is not None], default=-1) + 1
             n_words.append(nw)
             st = torch.zeros(nw, dtype=torch.bool)
+            neg = negation_spans(texts[b]) if self.negation else []
             for w in range(nw):
                 span = enc.word_to_chars(b, w)
                 s = texts[b][span.start : span.end].lower() if span is not None else ""
-                st[w] = s in STOP or bool(_PUNCT.match(s))
+                negated = span is not None and any(a <= span.start < z for a, z in neg)
+                st[w] = s in STOP or bool(_PUNCT.match(s)) or negated
             stops.append(st)
         M = max(max(n_words), 1)
         stop = torch.zeros(B, M, dtype=torch.bool)

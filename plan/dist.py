@@ -14,7 +14,7 @@ import torch.distributed as dist
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['is_dist', 'rank', 'world_size', 'is_main', 'setup_from_env', 'cleanup', 'gather', 'offset']
+__all__ = ['is_dist', 'rank', 'world_size', 'is_main', 'barrier', 'setup_from_env', 'cleanup', 'gather', 'offset']
 
 # %% ../nbs/22_dist.ipynb #329bd669
 def is_dist() -> bool:
@@ -31,6 +31,12 @@ def world_size() -> int:
 
 def is_main() -> bool:
     return rank() == 0
+
+
+def barrier() -> None:
+    "Wait for every rank (nothing to wait for in one process)."
+    if is_dist():
+        torch.distributed.barrier()
 
 
 def setup_from_env(device: str = "cpu") -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -21,8 +22,9 @@ from torch import Tensor
 from .config import ModelConfig
 
 # %% auto #0
-__all__ = ['PACKAGED_WEIGHTS', 'ImageFeatures', 'TextFeatures', 'ImageEncoder', 'read_state_dict', 'resolve_weights',
-           'load_backbone_weights', 'radbert_dir', 'text_model_path', 'load_tokenizer', 'TextEncoder', 'DualEncoder']
+__all__ = ['PACKAGED_WEIGHTS', 'ImageFeatures', 'TextFeatures', 'ImageEncoder', 'freeze_backbone_stages', 'read_state_dict',
+           'resolve_weights', 'load_backbone_weights', 'radbert_dir', 'text_model_path', 'load_tokenizer',
+           'TextEncoder', 'DualEncoder']
 
 # %% ../nbs/20_encoders.ipynb #f03b6191
 @dataclass
@@ -49,7 +51,13 @@ class ImageEncoder(nn.Module):
     "timm backbone → (global pooled last stage, local stage `local_stage`) projected to `embed_dim`."
 
     def __init__(
-        self, name: str = "resnet18", embed_dim: int = 128, local_stage: int = -2, weights: str = "", in_chans: int = 3
+        self,
+        name: str = "resnet18",
+        embed_dim: int = 128,
+        local_stage: int = -2,
+        weights: str = "",
+        in_chans: int = 3,
+        freeze_stages: int = 0,  # keep the weights of the first this many feature stages fixed (pretrained low levels)
     ):
         super().__init__()
         self.backbone = timm.create_model(name, pretrained=False, features_only=True, in_chans=in_chans)
@@ -61,6 +69,8 @@ class ImageEncoder(nn.Module):
         self.local_proj = nn.Linear(chans[self.local_stage], embed_dim)
         self.global_proj = nn.Linear(chans[-1], embed_dim)
         self.reduction = self.backbone.feature_info.reduction()[self.local_stage]
+        if freeze_stages:
+            freeze_backbone_stages(self.backbone, freeze_stages)
 
     def forward(self, x: Tensor) -> ImageFeatures:
         if x.shape[1] != self.in_chans:
@@ -71,6 +81,26 @@ class ImageEncoder(nn.Module):
         local = self.local_proj(loc.flatten(2).transpose(1, 2))
         glob = self.global_proj(last.mean((2, 3)))
         return ImageFeatures(F.normalize(glob, dim=-1), F.normalize(local, dim=-1), (h, w))
+
+
+def freeze_backbone_stages(backbone: nn.Module, n: int) -> list[str]:
+    "Fix every parameter up to the end of feature stage `n` (1-based) of a timm features-only backbone; returns their names."
+    names = backbone.feature_info.module_name()
+    if not 0 < n <= len(names):
+        raise ValueError(f"freeze_stages = {n}: this backbone has {len(names)} feature stages ({', '.join(names)})")
+    last = names[n - 1]
+    params = list(backbone.named_parameters())
+    ends = [i for i, (k, _) in enumerate(params) if k.startswith(last + ".")]
+    stop = (
+        (ends[-1] + 1)
+        if ends
+        else next(
+            (i for i, (k, _) in enumerate(params) if k.split(".")[0] not in ("conv1", "bn1", "conv_stem", "act1")), 0
+        )
+    )
+    for _, p in params[:stop]:
+        p.requires_grad_(False)
+    return [k for k, _ in params[:stop]]
 
 # %% ../nbs/20_encoders.ipynb #a7ac69ce
 def read_state_dict(path: str | Path) -> dict[str, Tensor]:
@@ -158,6 +188,21 @@ def load_tokenizer(name: str):
     return AutoTokenizer.from_pretrained(text_model_path(name))
 
 
+def _quiet_from_pretrained(cls, path: str, **kw):
+    "`cls.from_pretrained` without transformers' load report and progress bar: the unused pooler is expected."
+    from transformers.utils import logging as hf_logging
+
+    level, bar = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        return cls.from_pretrained(path, **kw)
+    finally:
+        hf_logging.set_verbosity(level)
+        if bar:
+            hf_logging.enable_progress_bar()
+
+
 class TextEncoder(nn.Module):
     "BERT-family encoder → word vectors (sub-words summed), [CLS] global, last-layer [CLS] attention per word."
 
@@ -185,20 +230,27 @@ class TextEncoder(nn.Module):
             torch.manual_seed(0)
             self.bert = AutoModel.from_config(c, attn_implementation="eager", add_pooling_layer=False)
         else:
-            self.bert = AutoModel.from_pretrained(path, attn_implementation="eager", add_pooling_layer=False)
+            self.bert = _quiet_from_pretrained(AutoModel, path, attn_implementation="eager", add_pooling_layer=False)
         H = self.bert.config.hidden_size
         self.word_proj = nn.Linear(H, embed_dim)
         self.global_proj = nn.Linear(H, embed_dim)
-        if freeze_layers:
+        if freeze_layers:  # -1: the whole BERT (then its outputs can be cached, `plan.textcache`)
+            n = len(self.bert.encoder.layer) if freeze_layers < 0 else freeze_layers
             for p in self.bert.embeddings.parameters():
                 p.requires_grad_(False)
-            for layer in self.bert.encoder.layer[:freeze_layers]:
+            for layer in self.bert.encoder.layer[:n]:
                 for p in layer.parameters():
                     p.requires_grad_(False)
 
-    def forward(
-        self, input_ids: Tensor, attention_mask: Tensor, word_index: Tensor, n_words: Tensor, stop: Tensor | None = None
-    ) -> TextFeatures:
+    @property
+    def frozen(self) -> bool:
+        "True when no BERT weight trains: its outputs are a function of the text alone."
+        return not any(p.requires_grad for p in self.bert.parameters())
+
+    def hidden(
+        self, input_ids: Tensor, attention_mask: Tensor, word_index: Tensor, n_words: Tensor
+    ) -> dict[str, Tensor]:  # words_h [B, M, H] (sub-words summed), attn [B, M], cls_h [B, H]
+        "The BERT part: word vectors before the heads, last-layer [CLS] attention per word, the [CLS] vector."
         out = self.bert(input_ids=input_ids, attention_mask=attention_mask, output_attentions=True)
         h = out.last_hidden_state  # [B, T, H]
         cls_att = out.attentions[-1][:, :, 0, :].mean(1)  # [B, T] attention of [CLS] to each token
@@ -210,11 +262,25 @@ class TextEncoder(nn.Module):
             1, idx[..., None].expand(-1, -1, H), h * valid[..., None]
         )
         attn = torch.zeros(B, M, dtype=h.dtype, device=h.device).scatter_add_(1, idx, cls_att * valid)
-        mask = torch.arange(M, device=h.device)[None] < n_words[:, None].to(h.device)
-        wv = F.normalize(self.word_proj(words), dim=-1) * mask[..., None]
-        g = F.normalize(self.global_proj(h[:, 0]), dim=-1)
-        stop = stop[:, :M].to(h.device) if stop is not None else torch.zeros_like(mask)
+        return dict(words_h=words, attn=attn, cls_h=h[:, 0])
+
+    def project(
+        self, words_h: Tensor, attn: Tensor, cls_h: Tensor, n_words: Tensor, stop: Tensor | None = None
+    ) -> TextFeatures:
+        "The heads: project BERT outputs (live or cached) into the shared space."
+        M = words_h.shape[1]
+        mask = torch.arange(M, device=words_h.device)[None] < n_words[:, None].to(words_h.device)
+        wv = F.normalize(self.word_proj(words_h), dim=-1) * mask[..., None]
+        g = F.normalize(self.global_proj(cls_h), dim=-1)
+        stop = stop[:, :M].to(words_h.device) if stop is not None else torch.zeros_like(mask)
         return TextFeatures(g, wv, mask, attn, stop & mask)
+
+    def forward(
+        self, input_ids: Tensor, attention_mask: Tensor, word_index: Tensor, n_words: Tensor, stop: Tensor | None = None
+    ) -> TextFeatures:
+        with torch.no_grad() if self.frozen else nullcontext():
+            h = self.hidden(input_ids, attention_mask, word_index, n_words)
+        return self.project(h["words_h"], h["attn"], h["cls_h"], n_words, stop)
 
 # %% ../nbs/20_encoders.ipynb #4453f854
 class DualEncoder(nn.Module):
@@ -223,13 +289,18 @@ class DualEncoder(nn.Module):
     def __init__(self, cfg: ModelConfig, text_config: dict | None = None):
         super().__init__()
         self.cfg = cfg
-        self.image = ImageEncoder(cfg.image_backbone, cfg.embed_dim, cfg.local_stage, cfg.image_weights, cfg.in_chans)
+        self.image = ImageEncoder(
+            cfg.image_backbone, cfg.embed_dim, cfg.local_stage, cfg.image_weights, cfg.in_chans, cfg.freeze_image_stages
+        )
         self.text = TextEncoder(cfg.text_model, cfg.embed_dim, cfg.freeze_text_layers, config=text_config)
 
     def encode_image(self, image: Tensor) -> ImageFeatures:
         return self.image(image)
 
     def encode_text(self, batch: dict) -> TextFeatures:
+        "Text features from token ids, or from cached BERT outputs (`words_h`, `attn`, `cls_h`; `plan.textcache`)."
+        if "words_h" in batch:
+            return self.text.project(batch["words_h"], batch["attn"], batch["cls_h"], batch["n_words"], batch["stop"])
         return self.text(
             batch["input_ids"], batch["attention_mask"], batch["word_index"], batch["n_words"], batch.get("stop")
         )

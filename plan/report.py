@@ -11,7 +11,6 @@ import argparse
 import json
 import platform
 import subprocess
-import sys
 from pathlib import Path
 
 from .config import ExperimentConfig, config_hash, data_path, project_root, read_settings
@@ -36,7 +35,7 @@ def provenance(cfg: ExperimentConfig | None = None, device: str = "") -> dict:
 
     out = dict(
         git_sha=git("rev-parse", "--short", "HEAD") or "unknown",
-        git_dirty=bool(git("status", "--porcelain")),
+        git_dirty=bool(git("status", "--porcelain", "--", ".", ":!reports")),  # reports/ is what this run writes
         python=platform.python_version(),
         torch=torch.__version__,
         timm=timm.__version__,
@@ -65,6 +64,13 @@ def ensure_data(cfg: ExperimentConfig, workers: int = 2) -> Path:
     return root
 
 
+def _strip_front_matter(nb) -> None:
+    "Drop nbdev's front-matter list (`- skip_exec: true`) from the title cell: it is for nbdev-test, not the reader."
+    for c in nb.cells[:1]:
+        if c.cell_type == "markdown":
+            c.source = "\n".join(x for x in c.source.splitlines() if not x.strip().startswith("- skip_exec:"))
+
+
 def run_notebook(
     nb: str,
     params: dict,
@@ -72,6 +78,7 @@ def run_notebook(
     html: bool = True,
     reports_dir: str | Path | None = None,
     name: str | None = None,
+    progress: bool = False,
 ) -> Path:
     "Execute `nbs/<nb>` with papermill into `out_dir`, then render HTML (inputs hidden) into `reports/`."
     import nbformat
@@ -91,14 +98,15 @@ def run_notebook(
         parameters=params,
         kernel_name="python3",
         cwd=str(root / "nbs"),
-        progress_bar=False,
+        progress_bar=dict(desc=f"{dst.stem:>9}", unit="cell") if progress else False,  # with elapsed and time left
         request_save_on_cell_execute=True,
     )
     if html:
         rd = Path(reports_dir) if reports_dir else read_settings().reports_dir
         rd.mkdir(parents=True, exist_ok=True)
-        ex = HTMLExporter(exclude_input=True)
-        body, _ = ex.from_notebook_node(nbformat.read(str(dst), as_version=4))
+        node = nbformat.read(str(dst), as_version=4)
+        _strip_front_matter(node)
+        body, _ = HTMLExporter(exclude_input=True).from_notebook_node(node)
         (rd / (dst.stem + ".html")).write_text(body)
     return dst
 
@@ -106,11 +114,25 @@ def run_notebook(
 ALL_TASKS = "grounding,retrieval,zeroshot,probe,detection"
 
 
+def _publish(run: Path, reports: Path) -> None:
+    "Copy the default run's metrics and its key figures into `reports/` (what the README shows)."
+    import shutil
+
+    (reports / "figures").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(run / "eval" / "metrics.json", reports / "metrics.json")
+    for f in (run / "loss_curves.png", run / "eval" / "grounding_maps.png"):
+        if f.exists():
+            shutil.copyfile(f, reports / "figures" / f.name)
+
+
 def main(argv=None):
-    "The main job: pre-train on the embedded default, evaluate, compare the methods, render reports/."
-    p = argparse.ArgumentParser(description="plan's main job: SynthCXR → pre-train → evaluate → compare → reports/")
-    p.add_argument("--all", action="store_true", help="the default run, the method comparison and the explorer page")
-    p.add_argument("--compare", action="store_true", help="only the method comparison (nbs/compare.ipynb)")
+    "The main job: pre-train on the embedded default, evaluate all five tasks, render the explorer; other experiments by flag."
+    p = argparse.ArgumentParser(
+        description="plan's main job: SynthCXR → pre-train → evaluate (five tasks) → explorer page → reports/"
+    )
+    p.add_argument(
+        "--compare", action="store_true", help="only the method comparison (nbs/compare.ipynb; hours on CPU)"
+    )
     p.add_argument(
         "--text-encoders",
         action="store_true",
@@ -118,26 +140,31 @@ def main(argv=None):
     )
     p.add_argument("--explore", action="store_true", help="only the explorer page (nbs/explore.ipynb)")
     p.add_argument("--benchmarks", action="store_true", help="only the benchmarks (nbs/benchmarks.ipynb)")
-    p.add_argument("--smoke", action="store_true", help="seconds-long version (tests)")
+    p.add_argument("--all", action="store_true", help="the main job, then the comparison and the benchmarks")
+    p.add_argument("--smoke", action="store_true", help="seconds-long version (tests); output under the runs folder")
     p.add_argument("--method", default="plan")
     a = p.parse_args(argv)
     st = read_settings()
     tag = "smoke" if a.smoke else "default"
-    rep = st.reports_dir / "smoke" if a.smoke else None
+    rep = st.runs_dir / "smoke" / "reports" if a.smoke else st.reports_dir
     only = a.compare or a.explore or a.benchmarks or a.text_encoders
     run = st.runs_dir / tag / a.method
-    if not only:
-        run_notebook("pretrain.ipynb", dict(smoke=a.smoke, method=a.method, out_dir=str(run)), run, reports_dir=rep)
+    kw = dict(reports_dir=rep, progress=True)
+    if not only or a.all:
+        run_notebook("pretrain.ipynb", dict(smoke=a.smoke, method=a.method, out_dir=str(run)), run, **kw)
         run_notebook(
             "evaluate.ipynb",
             dict(smoke=a.smoke, run_dir=str(run), out_dir=str(run / "eval"), tasks=ALL_TASKS, baseline=True),
             run / "eval",
-            reports_dir=rep,
+            **kw,
         )
-        print(json.dumps(json.loads((run / "eval" / "metrics.json").read_text()), indent=1)[:2000])
+    if not only or a.all or a.explore:
+        d = st.runs_dir / tag / "explore"
+        params = dict(smoke=a.smoke, model=str(run) if (run / "model").exists() else "", out_dir=str(d))
+        run_notebook("explore.ipynb", {**params, "compare_model": "untrained"}, d, **kw)
     if a.compare or a.all:
         d = st.runs_dir / tag / "compare"
-        run_notebook("compare.ipynb", dict(smoke=a.smoke, out_dir=str(d)), d, reports_dir=rep)
+        run_notebook("compare.ipynb", dict(smoke=a.smoke, out_dir=str(d)), d, **kw)
     if a.text_encoders:
         d = st.runs_dir / tag / "compare-text"
         (d / "plan").mkdir(parents=True, exist_ok=True)
@@ -148,25 +175,20 @@ def main(argv=None):
             "compare.ipynb",
             dict(smoke=a.smoke, variants="plan,plan +radbert", out_dir=str(d)),
             d,
-            reports_dir=rep,
             name="compare_text.ipynb",
+            **kw,
         )
-    if a.explore or a.all:
-        d = st.runs_dir / tag / "explore"
-        other = st.runs_dir / tag / "compare" / "clip" / "seed0"
-        params = dict(
-            smoke=a.smoke,
-            model=str(run) if (run / "model").exists() else "",
-            out_dir=str(d),
-            compare_model=str(other) if (other / "model").exists() else "",
-        )
-        run_notebook("explore.ipynb", params, d, reports_dir=rep)
-    if a.benchmarks:
+    if a.benchmarks or a.all:
         d = st.runs_dir / tag / "bench"
-        run_notebook(
-            "benchmarks.ipynb", dict(smoke=a.smoke, out_dir=str(d if a.smoke else st.reports_dir)), d, reports_dir=rep
-        )
-    print(f"reports written to {rep or st.reports_dir}", file=sys.stderr)
+        run_notebook("benchmarks.ipynb", dict(smoke=a.smoke, out_dir=str(d if a.smoke else st.reports_dir)), d, **kw)
+    if not only or a.all:
+        if not a.smoke:
+            _publish(run, rep)
+        print(f"\n{a.method}, {tag} run — headline (from {run / 'eval' / 'metrics.json'}):")
+        from plan.evaluation.suite import headline
+
+        print(headline(json.loads((run / "eval" / "metrics.json").read_text())).to_string())
+    print(f"\nreports written to {rep}/ (open the .html files in a browser)")
 
 
 if __name__ == "__main__" and "__file__" in globals():

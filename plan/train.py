@@ -26,6 +26,7 @@ from .config import ExperimentConfig, StageConfig, data_path, load_config, resol
 from .data import Collator, CXRDataset
 from .encoders import DualEncoder, load_tokenizer
 from .losses import create_loss
+from .textcache import CachedCollator, ensure_text_cache
 
 # %% auto #0
 __all__ = ['EpochBatches', 'stage_at', 'lr_lambda', 'param_groups', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint',
@@ -173,8 +174,16 @@ def train(
     root = data_path(cfg)
     ds = CXRDataset(root, "train", cfg.data.resize, cfg.data.image_size, cfg.data.augment, seed=cfg.train.seed)
     tok = load_tokenizer(cfg.model.text_model)
-    collate = Collator(tok, cfg.data.max_tokens)
     model = DualEncoder(cfg.model).to(device)
+    collate = Collator(tok, cfg.data.max_tokens, cfg.data.negation)
+    if cfg.model.text_cache:  # the frozen text side once, on disk; the main rank builds it, the others read it
+        args = (model.text, tok, ds.df.text.tolist(), root / "text_cache", cfg.data.max_tokens, cfg.data.negation)
+        if main:
+            cache = ensure_text_cache(*args)
+        dist.barrier()
+        if not main:
+            cache = ensure_text_cache(*args)
+        collate = CachedCollator(cache)
     loss_fn = create_loss(cfg.loss.method, cfg.loss).to(device)
     if dist.world_size() > 1:
         if device.startswith("cuda"):

@@ -180,9 +180,11 @@ def evaluate_detection(
     seed: int = 0,
     device: str = "cpu",
     limit: int | None = None,
+    size: int = 0,
 ) -> dict:
     """Fine-tune a detector per label fraction on `root/rsna` (detection.csv boxes) and report mAP over IoU 0.4–0.75
-    on its test images with boxes. `limit`: images per split (tests)."""
+    on its test images with boxes. `limit`: images per split (tests); `size`: the detector's input side (0: the
+    cached images')."""
     rs = Path(root) / "rsna"
     if not (rs / "detection.csv").exists():
         raise FileNotFoundError(
@@ -196,7 +198,7 @@ def evaluate_detection(
     if limit:
         tr, te = tr.head(limit), te.head(limit)
     train, test = _load(rs, tr, boxes), _load(rs, te, boxes)
-    size = int(train[0][0].shape[-1]) if train else 256
+    size = size or (int(train[0][0].shape[-1]) if train else 256)
     out = {
         "detector": "torchvision FasterRCNN, one map (local stage), BN frozen",
         "iou_thresholds": list(IOU_THRESHOLDS),

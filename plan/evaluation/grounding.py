@@ -31,8 +31,10 @@ def cnr(hm: np.ndarray, inside: np.ndarray, outside: np.ndarray | None = None) -
     a, b = a[~np.isnan(a)], b[~np.isnan(b)]
     if a.size == 0 or b.size == 0:
         return 0.0
-    v = abs(a.mean() - b.mean()) / np.sqrt(a.var() + b.var())
-    return float(0.0 if not np.isfinite(v) else v)
+    den = np.sqrt(a.var() + b.var())
+    if den == 0:  # both sides constant: no contrast can be measured (the protocol's NaN → 0)
+        return 0.0
+    return float(abs(a.mean() - b.mean()) / den)
 
 
 def box_mask(shape: tuple[int, int], box) -> np.ndarray:
@@ -87,19 +89,21 @@ def preprocess(img01: torch.Tensor, resize: int = 512, crop: int = 480) -> tuple
     return (x - MEAN) / STD, (s, i, j, crop, H, W)
 
 
-def to_original(grid_map: np.ndarray, geom: tuple, sigma: float = 1.5, clamp: bool = True) -> np.ndarray:
-    "Blur on the grid, resize to the crop's extent in original pixels, pad with NaN, clamp negatives."
+def to_original(
+    grid_map: np.ndarray, geom: tuple, sigma: float = 1.5, clamp: bool = True, mode: str = "bilinear"
+) -> np.ndarray:
+    "Blur on the grid, resize to the crop's extent in original pixels (hi-ml's geometry), pad with NaN, clamp negatives."
     s, i, j, crop, H, W = geom
     g = gaussian_filter(grid_map.astype(np.float64), sigma=sigma, mode="reflect") if sigma else grid_map
-    y0, x0, side = i / s, j / s, crop / s
-    oh, ow = round(side), round(side)
-    up = F.interpolate(torch.from_numpy(g)[None, None], size=(oh, ow), mode="bilinear", align_corners=False)[
-        0, 0
-    ].numpy()
+    resize = round(s * min(H, W))
+    side = int(crop * min(H, W) / resize)  # hi-ml's convert_similarity_to_image_size: truncated, floor-centred
+    y0, x0 = (H - side) // 2, (W - side) // 2
+    if mode not in ("bilinear", "nearest"):
+        raise ValueError(f"resampling mode {mode!r}; expected bilinear | nearest")
+    t = torch.from_numpy(np.ascontiguousarray(g))[None, None]
+    up = F.interpolate(t, size=(side, side), mode=mode, **({"align_corners": False} if mode == "bilinear" else {}))
     out = np.full((H, W), np.nan)
-    ys, xs = round(y0), round(x0)
-    y1, x1 = min(H, ys + oh), min(W, xs + ow)
-    out[ys:y1, xs:x1] = up[: y1 - ys, : x1 - xs]
+    out[y0 : y0 + side, x0 : x0 + side] = up[0, 0].numpy()[: H - y0, : W - x0]
     return np.clip(out, 0, None) if clamp else out
 
 
@@ -115,9 +119,10 @@ class Grounder:
         sigma: float = 1.5,
         device: str = "cpu",
         max_tokens: int = 112,
+        resample: str = "bilinear",
     ):
         self.model, self.collate = model.eval().to(device), Collator(tokenizer, max_tokens)
-        self.resize, self.crop, self.sigma, self.device = resize, crop, sigma, device
+        self.resize, self.crop, self.sigma, self.device, self.resample = resize, crop, sigma, device, resample
         self._cache: dict = {}
 
     @torch.no_grad()
@@ -129,7 +134,9 @@ class Grounder:
         return self._cache[key]
 
     @torch.no_grad()
-    def maps(self, key: str, img01: torch.Tensor, phrase: str, steps: int = 3, tau: float = 0.1) -> dict:
+    def maps(
+        self, key: str, img01: torch.Tensor, phrase: str, steps: int = 3, tau: float = 0.1, rho: float = 1.0
+    ) -> dict:
         "{'similarity': map, 'soft_region': map} in original pixels for `phrase` on the image."
         fi, geom = self.image(key, img01)
         b = {k: (v.to(self.device) if torch.is_tensor(v) else v) for k, v in self.collate.tokenize([phrase]).items()}
@@ -138,10 +145,13 @@ class Grounder:
         sim = (fi.local[0] @ ft.glob[0]).reshape(h, w).float().cpu().numpy()
         m = ft.word_mask & ~ft.stop
         m = m if m.any() else ft.word_mask
-        st = refine(ft.words * m[..., None], fi.local, m, steps=steps, tau=tau)[-1]
+        st = refine(ft.words * m[..., None], fi.local, m, steps=steps, tau=tau, rho=rho)[-1]
         A = (st.A[0] * m[0, :, None]).sum(0) / m[0].sum()
         soft = (A / A.max().clamp(min=1e-12)).reshape(h, w).float().cpu().numpy()
-        return {"similarity": to_original(sim, geom, self.sigma), "soft_region": to_original(soft, geom, self.sigma)}
+        return {
+            "similarity": to_original(sim, geom, self.sigma, mode=self.resample),
+            "soft_region": to_original(soft, geom, self.sigma, mode=self.resample),
+        }
 
 # %% ../../nbs/40_grounding.ipynb #10ef713a
 def _phrases(root: Path, limit: int | None = None) -> tuple[pd.DataFrame, list]:
@@ -158,21 +168,24 @@ def evaluate_grounding(
     resize: int = 512,
     crop: int = 480,
     sigma: float = 1.5,
-    multibox: str = "per_box",
+    multibox: str = "vios_compat",
     thresholds=(0.1, 0.2, 0.3, 0.4, 0.5),
     device: str = "cpu",
     limit: int | None = None,
     steps: int = 3,
+    tau: float = 0.1,
+    rho: float = 1.0,
+    resample: str = "bilinear",
 ) -> tuple[dict, pd.DataFrame]:
     "Score every (image, phrase) of `grounding.csv`; returns (summary metrics, per-phrase table)."
     root = Path(data_root)
     man, groups = _phrases(root, limit)
-    gr = Grounder(model, tokenizer, resize, crop, sigma, device)
+    gr = Grounder(model, tokenizer, resize, crop, sigma, device, resample=resample)
     rows = []
     for (key, phrase), d in groups:
         img = load_cached(root / man.loc[key, "image"])[0]
         boxes = list(zip(d.x, d.y, d.w, d.h))
-        mp = gr.maps(key, img, phrase, steps=steps)
+        mp = gr.maps(key, img, phrase, steps=steps, tau=tau, rho=rho)
         row = dict(key=key, phrase=phrase, category=d.category.iloc[0], n_boxes=len(boxes))
         for name, hm in mp.items():
             row[f"cnr_{name}"] = phrase_cnr(hm, boxes, multibox)
@@ -182,7 +195,14 @@ def evaluate_grounding(
     df = pd.DataFrame(rows)
     summary = {
         "protocol": dict(
-            resize=resize, crop=crop, sigma=sigma, multibox=multibox, thresholds=list(thresholds), n_phrases=len(df)
+            resize=resize,
+            crop=crop,
+            sigma=sigma,
+            multibox=multibox,
+            resample=resample,
+            thresholds=list(thresholds),
+            readout=dict(steps=steps, tau=tau, rho=rho),
+            n_phrases=len(df),
         )
     }
     for name in ("similarity", "soft_region"):
