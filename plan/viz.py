@@ -8,9 +8,11 @@ Docs: https://github.com/plan-cxr/plan/viz.html.md"""
 # %% ../nbs/50_viz.ipynb #e788f0c1
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.patches import Rectangle
 
@@ -41,10 +43,12 @@ def grounding_figure(
     man = pd.read_csv(root / "manifest.csv", dtype={"key": str}, keep_default_na=False).set_index("key")
     groups = list(examples.groupby(["key", "phrase"], sort=False))
     cols = 1 + len(grounders) + (phrase_map is not None)
-    fig, axes = plt.subplots(len(groups), cols, figsize=(2.4 * cols, 2.5 * len(groups)), squeeze=False)
+    fig, axes = plt.subplots(
+        len(groups), cols, figsize=(2.3 * cols + 0.8, 2.6 * len(groups)), squeeze=False, layout="constrained"
+    )
     for ax_row, ((key, phrase), d) in zip(axes, groups):
         img = load_cached(root / man.loc[key, "image"])[0]
-        panels = [(f"{d.category.iloc[0]}: {phrase[:34]}", None)]
+        panels = [(textwrap.fill(f"{d.category.iloc[0]}: {phrase}", 30, max_lines=2, placeholder=" …"), None)]
         for name, gr in grounders.items():
             mp = gr.maps(key, img, phrase, **readout)
             panels.append((f"{name}: soft region", mp["soft_region"]))
@@ -52,12 +56,12 @@ def grounding_figure(
                 panels.append((f"{name}: phrase map", mp["similarity"]))
         for ax, (title, hm) in zip(ax_row, panels):
             ax.imshow(img.numpy(), cmap="gray")
-            if hm is not None:
-                im = ax.imshow(hm, cmap="jet", alpha=0.45, vmin=0)
+            if hm is not None:  # each map over its own maximum: where it points, not how high
+                im = ax.imshow(hm / max(float(np.nanmax(hm)), 1e-12), cmap="jet", alpha=0.45, vmin=0, vmax=1)
             for b in d[["x", "y", "w", "h"]].values:
                 ax.add_patch(Rectangle(b[:2], b[2], b[3], fill=False, color="lime", lw=1.2))
             ax.set_axis_off()
             ax.set_title(title, fontsize=7)
     if len(groups) and cols > 1:
-        fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.4, label="map value (boxes: truth)")
+        fig.colorbar(im, ax=axes[:, -1].tolist(), shrink=0.5, label="map / its maximum (green: true boxes)")
     return fig

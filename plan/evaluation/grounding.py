@@ -21,7 +21,7 @@ from ..encoders import DualEncoder
 
 # %% auto #0
 __all__ = ['cnr', 'box_mask', 'phrase_cnr', 'miou', 'pointing', 'preprocess', 'to_original', 'Grounder', 'evaluate_grounding',
-           'uniform_miou']
+           'uniform_miou', 'box_oracle']
 
 # %% ../../nbs/40_grounding.ipynb #887aae6e
 def cnr(hm: np.ndarray, inside: np.ndarray, outside: np.ndarray | None = None) -> float:
@@ -225,3 +225,44 @@ def uniform_miou(data_root: str | Path, thresholds=(0.1, 0.2, 0.3, 0.4, 0.5), li
             w, h = im.size
         rows.append((d.category.iloc[0], miou(np.ones((h, w)), list(zip(d.x, d.y, d.w, d.h)), thresholds)))
     return float(pd.DataFrame(rows, columns=["category", "miou"]).groupby("category").miou.mean().mean())
+
+
+def box_oracle(
+    data_root: str | Path,
+    grid: int,  # the model's local grid side (crop / stride)
+    resize: int = 512,
+    crop: int = 480,
+    sigma: float = 1.5,
+    multibox: str = "vios_compat",
+    thresholds=(0.1, 0.2, 0.3, 0.4, 0.5),
+    resample: str = "bilinear",
+    limit: int | None = None,
+) -> dict:
+    """The best a map on this grid can score: each phrase's boxes rasterised onto the model's grid (the fraction of
+    each cell they cover), then blurred, resized and scored exactly as a model's map. Mean over categories."""
+    root = Path(data_root)
+    man, groups = _phrases(root, limit)
+    rows = []
+    for (key, _), d in groups:
+        H, W = int(d.height.iloc[0]), int(d.width.iloc[0])
+        boxes = list(zip(d.x, d.y, d.w, d.h))
+        m = torch.from_numpy(np.logical_or.reduce([box_mask((H, W), b) for b in boxes]).astype(np.float32))
+        _, geom = preprocess(m, resize, crop)
+        s, i, j = geom[:3]
+        up = F.interpolate(m[None, None], size=(round(H * s), round(W * s)), mode="area")[
+            ..., i : i + crop, j : j + crop
+        ]
+        cells = F.adaptive_avg_pool2d(up, grid)[0, 0].numpy()
+        hm = to_original(cells, geom, sigma, mode=resample)
+        rows.append(
+            dict(
+                category=d.category.iloc[0],
+                cnr=phrase_cnr(hm, boxes, multibox),
+                miou=miou(hm, boxes, thresholds),
+                pointing=pointing(hm, boxes) if np.nanmax(hm) > 0 else 0.0,
+            )
+        )
+    per_cat = pd.DataFrame(rows).groupby("category").mean()
+    return {f"{k}_oracle": float(per_cat[k].mean()) for k in ("cnr", "miou", "pointing")} | {
+        f"{k}_oracle_per_category": per_cat[k].round(4).to_dict() for k in ("cnr", "miou", "pointing")
+    }
