@@ -14,14 +14,18 @@ export MPLBACKEND := Agg
 
 .PHONY: setup test report compare clean-nbs export lint format benchmarks check-sync browser
 
-$(VENV)/.installed: pyproject.toml
+# The stamp is named by pyproject.toml's content: nbdev-export rewrites that file (same bytes, new mtime), which must
+# not trigger a reinstall.
+STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+
+$(STAMP):
 	test -x $(PY) || $(PY_SYS) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q $(TORCH) -e '.[dev]'
 	$(PY) -m ipykernel install --sys-prefix --name plan --display-name "Python (plan)" >/dev/null
 	touch $@
 
-setup: $(VENV)/.installed
+setup: $(STAMP)
 
 # Headless Chromium for tests/test_browser.py (JupyterLab click test): Debian's package, never a downloaded browser.
 browser:
