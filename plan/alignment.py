@@ -69,8 +69,8 @@ def soft_regions(
     pixels: Tensor,  # [B, N, d]
     tau: float,
 ) -> tuple[Tensor, Tensor]:  # attention A [B, M, N], regions r [B, M, d]
-    "A = softmax_j(Ŝ/τ_l); r_k = norm(Σ_j A_kj p_j)."
-    A = (logits / tau).softmax(-1)
+    "A = softmax_j(Ŝ/τ_l); r_k = norm(Σ_j A_kj p_j). The softmax runs in float32: NEG / τ overflows fp16."
+    A = (logits.float() / tau).softmax(-1).to(pixels.dtype)
     return A, F.normalize(torch.einsum("bmn,bnd->bmd", A, pixels), dim=-1)
 
 
@@ -81,8 +81,8 @@ def word_contexts(
     tau: float,
 ) -> tuple[Tensor, Tensor]:  # attention [B, M, N] (over words), contexts c [B, N, d]
     "c_j = norm(Σ_k softmax_k(Ŝ/τ_l)[k, j] w_k) over valid words."
-    x = logits / tau
-    Bw = x.masked_fill(~word_mask[..., None], x.detach().min() + NEG).softmax(1)  # below every sparsified logit
+    x = logits.float() / tau  # float32, as in soft_regions
+    Bw = x.masked_fill(~word_mask[..., None], x.detach().min() + NEG).softmax(1).to(words.dtype)  # below every logit
     return Bw, F.normalize(torch.einsum("bmn,bmd->bnd", Bw, words), dim=-1)
 
 # %% ../nbs/21_alignment.ipynb #4d628e54

@@ -74,7 +74,7 @@ def collect(rows: list[tuple[str, int, str | Path]]) -> pd.DataFrame:
                 v = v.get(k, {}) if isinstance(v, dict) else {}
             r[name] = v if isinstance(v, (int, float)) else float("nan")
         out.append(r)
-    return pd.DataFrame(out)
+    return pd.DataFrame(out).dropna(axis=1, how="all")  # tasks the comparison did not run leave no column
 
 
 def summarize(df: pd.DataFrame) -> pd.DataFrame:

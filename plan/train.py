@@ -83,7 +83,7 @@ def param_groups(model: nn.Module, loss: nn.Module, cfg: ExperimentConfig) -> li
         for n, p in mod.named_parameters():
             if not p.requires_grad:
                 continue
-            text = owner == "m" and n.startswith("text.bert.")
+            text = owner == "m" and n.removeprefix("module.").startswith("text.bert.")  # DDP wraps the model
             nodecay = p.ndim < 2 or "logit_scale" in n
             key = (text, nodecay)
             groups.setdefault(key, []).append(p)
