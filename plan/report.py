@@ -114,13 +114,14 @@ def run_notebook(
 ALL_TASKS = "grounding,retrieval,zeroshot,probe,detection"
 
 
-def _publish(run: Path, reports: Path) -> None:
-    "Copy the default run's metrics and its key figures into `reports/` (what the README shows)."
+def _publish(reports: Path, *files: Path, metrics: Path | None = None) -> None:
+    "Copy a run's key figures (and the default run's metrics) into `reports/`: what the README shows."
     import shutil
 
     (reports / "figures").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(run / "eval" / "metrics.json", reports / "metrics.json")
-    for f in (run / "loss_curves.png", run / "eval" / "grounding_maps.png"):
+    if metrics is not None:
+        shutil.copyfile(metrics, reports / "metrics.json")
+    for f in files:
         if f.exists():
             shutil.copyfile(f, reports / "figures" / f.name)
 
@@ -165,6 +166,8 @@ def main(argv=None):
     if a.compare or a.all:
         d = st.runs_dir / tag / "compare"
         run_notebook("compare.ipynb", dict(smoke=a.smoke, out_dir=str(d)), d, **kw)
+        if not a.smoke:
+            _publish(rep, d / "compare.png", d / "word_maps.png")
     if a.text_encoders:
         d = st.runs_dir / tag / "compare-text"
         (d / "plan").mkdir(parents=True, exist_ok=True)
@@ -183,7 +186,9 @@ def main(argv=None):
         run_notebook("benchmarks.ipynb", dict(smoke=a.smoke, out_dir=str(d if a.smoke else st.reports_dir)), d, **kw)
     if not only or a.all:
         if not a.smoke:
-            _publish(run, rep)
+            _publish(
+                rep, run / "loss_curves.png", run / "eval" / "grounding_maps.png", metrics=run / "eval" / "metrics.json"
+            )
         print(f"\n{a.method}, {tag} run — headline (from {run / 'eval' / 'metrics.json'}):")
         from plan.evaluation.suite import headline
 
