@@ -127,6 +127,7 @@ def test_benchmarks_smoke(tmp_path):
     assert 0 < b["train_step"]["plan"]["local_loss_share_of_step"] < 1
     assert all(b["train_step"][m]["peak_mb"] > 0 for m in ("clip", "plan"))  # fresh-process CPU peak
     assert b["train_step"]["default_speedup_vs_previous_regime"] > 0
+    assert (tmp_path / "benchmarks.png").exists()
     assert all(b[k] > 0 for k in ("cache_jpeg_images_per_s", "cache_dicom_images_per_s", "loader_images_per_s"))
 
 
