@@ -16,8 +16,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['NEG', 'word_pixel_similarity', 'sparsify', 'word_importance', 'uniform_weights', 'soft_regions', 'word_contexts',
-           'pooled_cosine', 'Step', 'refine']
+__all__ = ['NEG', 'word_pixel_similarity', 'sparsify', 'word_importance', 'uniform_weights', 'at_least_fp32', 'soft_regions',
+           'word_contexts', 'pooled_cosine', 'Step', 'refine']
 
 # %% ../nbs/21_alignment.ipynb #3ae2611d
 NEG = -1e4  # a large negative logit that stays finite in bf16/fp16 (−inf would make empty rows NaN)
@@ -64,13 +64,18 @@ def uniform_weights(mask: Tensor) -> Tensor:
     return m / m.sum(-1, keepdim=True).clamp(min=1)
 
 # %% ../nbs/21_alignment.ipynb #ebaa9f84
+def at_least_fp32(x: Tensor) -> Tensor:
+    "`x` in float32 when it is half precision (fp16, bf16), else unchanged (float64 stays float64)."
+    return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
+
+
 def soft_regions(
     logits: Tensor,  # [B, M, N] (possibly sparsified) word–pixel logits
     pixels: Tensor,  # [B, N, d]
     tau: float,
 ) -> tuple[Tensor, Tensor]:  # attention A [B, M, N], regions r [B, M, d]
     "A = softmax_j(Ŝ/τ_l); r_k = norm(Σ_j A_kj p_j). The softmax runs in float32: NEG / τ overflows fp16."
-    A = (logits.float() / tau).softmax(-1).to(pixels.dtype)
+    A = (at_least_fp32(logits) / tau).softmax(-1).to(pixels.dtype)
     return A, F.normalize(torch.einsum("bmn,bnd->bmd", A, pixels), dim=-1)
 
 
@@ -81,7 +86,7 @@ def word_contexts(
     tau: float,
 ) -> tuple[Tensor, Tensor]:  # attention [B, M, N] (over words), contexts c [B, N, d]
     "c_j = norm(Σ_k softmax_k(Ŝ/τ_l)[k, j] w_k) over valid words."
-    x = logits.float() / tau  # float32, as in soft_regions
+    x = at_least_fp32(logits) / tau  # as in soft_regions
     Bw = x.masked_fill(~word_mask[..., None], x.detach().min() + NEG).softmax(1).to(words.dtype)  # below every logit
     return Bw, F.normalize(torch.einsum("bmn,bmd->bnd", Bw, words), dim=-1)
 

@@ -14,7 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from .alignment import NEG, pooled_cosine, refine, sparsify, uniform_weights, word_importance
+from .alignment import NEG, at_least_fp32, pooled_cosine, refine, sparsify, uniform_weights, word_importance
 from .config import LossConfig, StageConfig
 from .dist import gather, offset, world_size
 from .encoders import ImageFeatures, TextFeatures
@@ -178,7 +178,7 @@ def plan_cross_scores(
 
 def _plan_cross_block(words, wmask, alpha, pixels, tau, rho, tau2):
     S = torch.einsum("lmd,ipd->limp", words, pixels)
-    A = (sparsify(S, rho).float() / tau).softmax(-1).to(S.dtype)  # float32: NEG / τ overflows fp16
+    A = (at_least_fp32(sparsify(S, rho)) / tau).softmax(-1).to(S.dtype)  # NEG / τ overflows fp16
     cos = pooled_cosine(A, S, pixels)  # [L, I, M] = cos(w_lk, r_lk^(i)), words are unit or zero
     la = torch.log(alpha.clamp(min=1e-30)).masked_fill(~wmask | (alpha <= 0), NEG)[:, None]
     return torch.logsumexp(tau2 * cos + la, dim=2) / tau2
