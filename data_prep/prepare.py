@@ -2,13 +2,16 @@
 
     python data_prep/prepare.py DATASET --root RAW_DIR --out OUT_DIR [options]
 
-A re-run skips images already cached; an interrupted run leaves no half-written file. The run ends with a validation
-report (counts per split, every skipped item with its reason), also written to OUT_DIR/validation.json.
+Every path given is checked before any work. A re-run skips images already cached with the same --cache-size
+(others are re-cached, and named); an interrupted run leaves no half-written file. A run that would prepare
+nothing stops with an error (exit 2). The run ends with a validation report (counts per split, every skipped item
+with its reason, the counts per part), written to OUT_DIR/validation.json; ≥ 10 % skipped ends with a warning.
 """
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from plan.adapters import ADAPTERS, prepare
 from plan.datasets import DataError
@@ -35,12 +38,22 @@ def main(argv=None):
     except (DataError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    skipped = rep.pop("skipped_items", {})
+    items = {k: rep.pop(k) for k in list(rep) if k.endswith("_items")}
     print(json.dumps(rep, indent=1))
+    skipped = items.get("skipped_items", {})
     for k, why in list(skipped.items())[:20]:
         print(f"skipped {k}: {why}", file=sys.stderr)
     if len(skipped) > 20:
-        print(f"... and {len(skipped) - 20} more (see {a.out}/validation.json)", file=sys.stderr)
+        print(f"... and {len(skipped) - 20} more", file=sys.stderr)
+    parts = rep.get("parts", {a.dataset: rep})
+    per = ", ".join(f"{p}: {r['skipped']}" for p, r in parts.items())
+    print(
+        f"prepared {rep['n']} images into {a.out}; skipped {rep['skipped']} ({per}), excluded {rep['excluded']}, "
+        f"re-cached {rep['rebuilt']}; every item with its reason: {Path(a.out) / 'validation.json'}",
+        file=sys.stderr,
+    )
+    if "warning" in rep:
+        print(f"warning: {rep['warning']}", file=sys.stderr)
     return 0
 
 

@@ -19,6 +19,7 @@ from plan.datasets import (
     _finish,
     _hash_split,
     build_cache,
+    check_reports_root,
     image_manifest,
     make_5x200,
     prepare_mimic,
@@ -51,9 +52,8 @@ def prepare_chexpert(
         if p.exists():
             frames.append(pd.read_csv(p).assign(split=split))
     df = pd.concat(frames, ignore_index=True)
-    skipped = {}
     lat = df[df["Frontal/Lateral"] != "Frontal"]
-    skipped.update({p: "view Lateral is not frontal" for p in lat.Path})
+    excluded = {p: "view Lateral is not frontal" for p in lat.Path}
     df = df[df["Frontal/Lateral"] == "Frontal"].head(limit) if limit else df[df["Frontal/Lateral"] == "Frontal"]
     keys = df.Path.str.replace(r"^[^/]+/", "", regex=True).str.replace(r"\.jpg$", "", regex=True).str.replace("/", "_")
     labels = [c for c in df.columns if c not in ("Path", "Sex", "Age", "Frontal/Lateral", "AP/PA", "split")]
@@ -73,7 +73,7 @@ def prepare_chexpert(
     )
     for c in labels:
         man[f"label:{c}"] = df[c].values
-    rep = _finish(out, man, res, skipped)
+    rep = _finish(out, man, res, {}, excluded)
     m = pd.read_csv(out / "manifest.csv", dtype={"key": str}, keep_default_na=False)
     for c in COMPETITION:
         m[f"label:{c}"] = pd.to_numeric(m[f"label:{c}"], errors="coerce")
@@ -123,6 +123,8 @@ def prepare_siim(root: str | Path, out: str | Path, cache_size: int = 512, worke
     df = pd.read_csv(rle)
     df.columns = [c.strip() for c in df.columns]
     files = {p.stem: p for p in root.rglob("*.dcm")}
+    if not files:
+        raise DataError(f"{root}: no .dcm files below it (the SIIM DICOMs, e.g. dicom-images-train/)")
     skipped = {i: "DICOM file is missing" for i in df.ImageId.unique() if i not in files}
     ids = [i for i in dict.fromkeys(df.ImageId) if i in files]
     res = build_cache([(i, files[i], out / "images" / f"{i}.png") for i in ids], cache_size, workers, "SIIM DICOMs")
@@ -153,6 +155,8 @@ def prepare_openi(
     reports, out = Path(reports), Path(out)
     if not reports.exists():
         raise DataError(f"{reports}: Open-I reports (folder of XML or NLMCXR_reports.tgz) are missing")
+    if images is not None and not Path(images).is_dir():
+        raise DataError(f"--images {images}: folder of Open-I PNG images does not exist")
     recs = []
     if reports.is_file():
         with tarfile.open(reports) as t:
@@ -160,15 +164,18 @@ def prepare_openi(
                 recs.append(parse_openi_xml(t.extractfile(m).read(), m.name))
     else:
         recs = [parse_openi_xml(p.read_bytes(), str(p)) for p in sorted(reports.rglob("*.xml"))]
-    skipped, rows, jobs = {}, [], []
+    skipped, excluded, rows, jobs = {}, {}, [], []
     for r in recs:
         text = (r["findings"] + " " + r["impression"]).strip()
         if not text:
             skipped[r["id"]] = "empty report"
             continue
-        for im in r["images"] or [None]:
-            if images is None or im is None:
-                skipped[f"{r['id']}/{im}"] = "image not available"
+        if not r["images"]:
+            excluded[r["id"]] = "report lists no image"
+            continue
+        for im in r["images"]:
+            if images is None:
+                skipped[f"{r['id']}/{im}"] = "image not available (no --images folder given)"
                 continue
             src = Path(images) / f"{im}.png"
             rows.append(
@@ -192,6 +199,7 @@ def prepare_openi(
         ),
         res,
         skipped,
+        excluded,
     )
     rep["reports"] = len(recs)
     return rep
@@ -225,6 +233,14 @@ def prepare(
     root = Path(root)
     if not root.exists():
         raise DataError(f"--root {root} does not exist")
+    if cache_size < 16:
+        raise DataError(f"--cache-size {cache_size}: must be at least 16 pixels (the long side of cached images)")
+    if reports and dataset in ("mimic-cxr", "ms-cxr"):
+        check_reports_root(reports)
+    if dataset == "openi" and not images:
+        raise DataError("openi needs --images (the folder of Open-I PNGs): without images nothing can be prepared")
+    if ms_cxr and not Path(ms_cxr).is_file():
+        raise DataError(f"--ms-cxr {ms_cxr}: MS-CXR annotation file does not exist")
     if dataset in ("mimic-cxr", "ms-cxr"):
         if not reports:
             raise DataError(f"{dataset} needs --reports (the MIMIC-CXR reports folder holding files/)")

@@ -10,20 +10,23 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 from tqdm.auto import tqdm
 
 from .dicom import DicomError, read_dicom
 from .reports import findings_impression
 
 # %% auto #0
-__all__ = ['FRONTAL', 'MS_CXR_COLUMNS', 'COMPETITION', 'DataError', 'load_image', 'cache_image', 'build_cache', 'prepare_mimic',
-           'validation_report', 'read_ms_cxr', 'image_manifest', 'prepare_rsna', 'make_5x200', 'prepare_synthcxr']
+__all__ = ['CACHE_FORMAT', 'FRONTAL', 'SKIP_WARN', 'MS_CXR_COLUMNS', 'COMPETITION', 'DataError', 'load_image', 'cache_state',
+           'cache_image', 'build_cache', 'prepare_mimic', 'check_reports_root', 'reason_counts', 'validation_report',
+           'read_ms_cxr', 'image_manifest', 'prepare_rsna', 'make_5x200', 'prepare_synthcxr']
 
 # %% ../nbs/14_datasets.ipynb #2ac43238
 class DataError(ValueError):
@@ -37,6 +40,8 @@ def load_image(path: str | Path) -> np.ndarray:  # float32 [H, W] in [0, 1]
         raise DataError(f"{path}: image file is missing")
     if path.suffix.lower() in (".dcm", ".dicom"):
         return read_dicom(path)[0]
+    if path.stat().st_size == 0:
+        raise DataError(f"{path}: empty file (0 bytes)")
     try:
         with Image.open(path) as im:
             im.load()
@@ -44,16 +49,54 @@ def load_image(path: str | Path) -> np.ndarray:  # float32 [H, W] in [0, 1]
                 a = np.asarray(im, dtype=np.float32)
                 return a / (65535.0 if a.max() > 255 else 255.0)
             return np.asarray(im.convert("L"), dtype=np.float32) / 255.0
+    except UnidentifiedImageError:
+        raise DataError(f"{path}: not an image file (no image format recognised)") from None
     except (OSError, SyntaxError, ValueError) as e:
-        raise DataError(f"{path}: unreadable image ({e})") from e
+        why = "truncated" if "runcated" in str(e) else "corrupt image"
+        raise DataError(f"{path}: {why} ({e})") from e
+
+
+CACHE_FORMAT = "png8"  # what the cache holds; recorded in every sidecar with the cache size
+
+
+def cache_state(dst: str | Path, cache_size: int) -> tuple[tuple | None, str | None]:
+    """`(sizes, None)` when `dst` is a finished cache entry built with `cache_size`; else `(None, why)` where `why`
+    says why it must be redone (`None`: never built)."""
+    dst = Path(dst)
+    meta = dst.with_suffix(".json")
+    if not dst.exists() and not meta.exists():
+        return None, None
+    if not meta.exists():
+        return None, "image without its sidecar (interrupted run)"
+    if not dst.exists():
+        return None, "sidecar without its image"
+    try:
+        m = json.loads(meta.read_text())
+    except (ValueError, UnicodeDecodeError):
+        return None, f"corrupt or partial sidecar {meta.name}"
+    if not isinstance(m, dict) or not {"orig", "size", "cache_size", "format"} <= set(m):
+        return None, f"sidecar {meta.name} lacks its build parameters (older plan version)"
+    if (m["cache_size"], m["format"]) != (cache_size, CACHE_FORMAT):
+        return None, f"built with cache size {m['cache_size']} ({m['format']}), asked for {cache_size} ({CACHE_FORMAT})"
+    try:
+        with Image.open(dst) as im:
+            actual = im.size
+    except (OSError, SyntaxError):
+        return None, f"cached image {dst.name} unreadable"
+    if list(actual) != list(m["size"]):
+        return None, f"cached image is {actual[0]}x{actual[1]}, its sidecar says {m['size'][0]}x{m['size'][1]}"
+    return (*m["orig"], *m["size"]), None
 
 
 def cache_image(src: str | Path, dst: str | Path, cache_size: int = 512) -> tuple[int, int, int, int]:
-    "Write `src` as an 8-bit PNG with long side ≤ `cache_size` (atomic; skipped if done). Returns (W0, H0, W, H)."
+    """Write `src` as an 8-bit PNG with long side ≤ `cache_size`, and its sidecar `<name>.json` (original and cached
+    size, the build parameters). Both are written whole to `.part` files first and renamed image-then-sidecar, so the
+    sidecar exists only beside a finished image; an entry built with these parameters is skipped. Returns
+    (W0, H0, W, H)."""
     dst = Path(dst)
-    meta = dst.with_suffix(".json")
-    if dst.exists() and meta.exists():
-        return tuple(json.loads(meta.read_text()))
+    done, _ = cache_state(dst, cache_size)
+    if done:
+        return done
     a = load_image(src)
     h0, w0 = a.shape
     s = min(1.0, cache_size / max(h0, w0))
@@ -61,34 +104,41 @@ def cache_image(src: str | Path, dst: str | Path, cache_size: int = 512) -> tupl
     if s < 1:
         im = im.resize((round(w0 * s), round(h0 * s)), Image.BILINEAR)
     dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(dst.name + ".part")
+    meta = dst.with_suffix(".json")
+    tmp, tmp_meta = dst.with_name(dst.name + ".part"), meta.with_name(meta.name + ".part")
     im.save(tmp, format="PNG")
+    side = dict(orig=[w0, h0], size=[im.width, im.height], cache_size=cache_size, format=CACHE_FORMAT)
+    tmp_meta.write_text(json.dumps(side))
+    meta.unlink(missing_ok=True)  # a stale sidecar must not outlive the image it described
     os.replace(tmp, dst)
-    out = (w0, h0, im.width, im.height)
-    meta.write_text(json.dumps(out))
-    return out
+    os.replace(tmp_meta, meta)
+    return (w0, h0, im.width, im.height)
 
 
 def build_cache(
     jobs: list[tuple[str, Path, Path]], cache_size: int = 512, workers: int = 2, desc: str = "cache"
 ) -> dict:
-    "Cache many images in parallel: `jobs` = (key, src, dst). Failures are counted and named, never fatal."
-    sizes, errors = {}, {}
+    """Cache many images in parallel: `jobs` = (key, src, dst). Failures are counted and named, never fatal; entries
+    redone (partial, corrupt, or built with other parameters) are named with the reason in `rebuilt`."""
+    sizes, errors, rebuilt = {}, {}, {}
 
     def one(job):
         key, src, dst = job
+        _, why = cache_state(dst, cache_size)
         try:
-            return key, cache_image(src, dst, cache_size), None
+            return key, cache_image(src, dst, cache_size), None, why
         except (DataError, DicomError) as e:
-            return key, None, str(e)
+            return key, None, str(e), why
 
     with ThreadPoolExecutor(max(1, workers)) as ex:
-        for key, size, err in tqdm(ex.map(one, jobs), total=len(jobs), desc=desc, leave=False):
+        for key, size, err, why in tqdm(ex.map(one, jobs), total=len(jobs), desc=desc, leave=False):
+            if why:
+                rebuilt[key] = why
             if err:
                 errors[key] = err
             else:
                 sizes[key] = size
-    return {"sizes": sizes, "errors": errors}
+    return {"sizes": sizes, "errors": errors, "rebuilt": rebuilt}
 
 # %% ../nbs/14_datasets.ipynb #24f1b6db
 FRONTAL = ("PA", "AP")
@@ -129,13 +179,14 @@ def prepare_mimic(
     for n, p in need.items():
         if not p.exists():
             raise DataError(f"{p}: MIMIC-CXR-JPG {n} CSV is missing (is --root the folder holding files/?)")
+    check_reports_root(reports_root)
+    boxes = read_ms_cxr(ms_cxr) if ms_cxr else None  # read before any image work: a bad file fails in seconds
     meta = pd.read_csv(need["metadata"], dtype={"dicom_id": str})
     split = pd.read_csv(need["split"], dtype={"dicom_id": str})
     chex = pd.read_csv(need["chexpert"])
     skipped: dict[str, str] = {}
     unknown = meta[~meta.ViewPosition.isin(FRONTAL)]
-    for k, v in zip(unknown.dicom_id, unknown.ViewPosition.fillna("missing")):
-        skipped[k] = f"view {v} is not frontal"
+    excluded = {k: f"view {v} is not frontal" for k, v in zip(unknown.dicom_id, unknown.ViewPosition.fillna("missing"))}
     df = meta[meta.ViewPosition.isin(FRONTAL)].merge(split[["dicom_id", "split"]], on="dicom_id", how="left")
     df = df.merge(chex, on=["subject_id", "study_id"], how="left")
     rows, jobs = [], []
@@ -166,43 +217,101 @@ def prepare_mimic(
         for c in chex.columns[2:]:
             man[f"label:{c}"] = lab[c].values
     res = build_cache(jobs, cache_size, workers, "MIMIC-CXR images")
-    rep = _finish(out, man, res, skipped, extra=(lambda m: _grounding_from_mscxr(ms_cxr, m, out)) if ms_cxr else None)
+    extra = (lambda m: _grounding_from_mscxr(boxes, m, out)) if boxes is not None else None
+    rep = _finish(out, man, res, skipped, excluded, extra=extra)
     if n_5x200 and (out / "manifest.csv").exists():
         r5 = make_5x200(pd.read_csv(out / "manifest.csv", dtype={"key": str}), out, n_5x200, seed)
         r5.to_csv(out / "retrieval_5x200.csv", index=False)
         rep["5x200"] = r5.cls.value_counts().to_dict() if len(r5) else {}
-        (out / "validation.json").write_text(json.dumps(rep, indent=1))
+        _write_json(out / "validation.json", rep)
     return rep
 
 
-def _finish(out: Path, man: pd.DataFrame, res: dict, skipped: dict, extra=None) -> dict:
+def check_reports_root(reports_root: str | Path) -> Path:
+    "The MIMIC-CXR reports folder must exist and hold `files/`; the error says which and how to fix it."
+    p = Path(reports_root)
+    if not p.is_dir():
+        raise DataError(f"--reports {p}: folder does not exist (the MIMIC-CXR reports folder holding files/)")
+    if not (p / "files").is_dir():
+        hint = f"; give its parent {p.parent}" if p.name == "files" else ""
+        raise DataError(f"--reports {p}: holds no files/ folder (the folder *above* files/p10/...){hint}")
+    return p
+
+
+def _reason(why: str) -> str:
+    "A skip reason without its file path and measured details, to count reasons of the same kind together."
+    return re.sub(r"\s*\(.*\)\s*$", "", why.split(": ", 1)[-1]) if ": " in why else why
+
+
+def reason_counts(items: dict) -> dict:
+    "How many items were skipped for each kind of reason, most common first."
+    return dict(Counter(_reason(w) for w in items.values()).most_common())
+
+
+def _finish(out: Path, man: pd.DataFrame, res: dict, skipped: dict, excluded: dict | None = None, extra=None) -> dict:
     for k, e in res["errors"].items():
         skipped[k] = e
     man = man[man.key.isin(res["sizes"].keys())].copy() if len(man) else man
-    if len(man):
-        sz = np.array([res["sizes"][k] for k in man.key])
-        man["orig_width"], man["orig_height"], man["width"], man["height"] = sz.T
     out.mkdir(parents=True, exist_ok=True)
+    if not len(man):  # never an empty manifest: say what was lost, keep the reasons
+        validation_report(out, man, skipped, excluded, res.get("rebuilt"))
+        kinds = "; ".join(f"{n} x {r}" for r, n in list(reason_counts({**skipped, **(excluded or {})}).items())[:4])
+        raise DataError(
+            f"{out}: nothing prepared, every item was skipped ({kinds or 'no items in the input'}); "
+            f"each item with its reason: {out / 'validation.json'}"
+        )
+    sz = np.array([res["sizes"][k] for k in man.key])
+    man["orig_width"], man["orig_height"], man["width"], man["height"] = sz.T
     tmp = out / "manifest.csv.part"
     man.to_csv(tmp, index=False)
     os.replace(tmp, out / "manifest.csv")
     if extra:
         extra(man)
-    report = validation_report(out, man, skipped)
-    return report
+    return validation_report(out, man, skipped, excluded, res.get("rebuilt"))
 
 
-def validation_report(out: Path, man: pd.DataFrame, skipped: dict) -> dict:
-    "Counts per split, and every skipped item with its reason; written to `validation.json`."
+SKIP_WARN = 0.1  # a run that loses this share of its items says so at the end
+
+
+def validation_report(
+    out: Path, man: pd.DataFrame, skipped: dict, excluded: dict | None = None, rebuilt: dict | None = None
+) -> dict:
+    """Counts per split; every skipped item (bad or missing input) with its reason and the counts per reason; items
+    excluded by design (e.g. lateral views); cache entries redone and why; a `warning` when ≥ 10 % were skipped.
+    Written to `validation.json`."""
+    excluded, rebuilt = excluded or {}, rebuilt or {}
     rep = dict(
         n=int(len(man)),
         per_split={k: int(v) for k, v in (man.split.value_counts().items() if len(man) else [])},
         empty_text=int((man.text.fillna("").str.len() == 0).sum()) if len(man) else 0,
         skipped=len(skipped),
-        skipped_items=dict(sorted(skipped.items())),
+        skipped_reasons=reason_counts(skipped),
+        excluded=len(excluded),
+        rebuilt=len(rebuilt),
     )
-    (out / "validation.json").write_text(json.dumps(rep, indent=1))
+    _warn(rep)
+    rep.update(
+        skipped_items=dict(sorted(skipped.items())),
+        excluded_items=dict(sorted(excluded.items())),
+        rebuilt_items=dict(sorted(rebuilt.items())),
+    )
+    _write_json(out / "validation.json", rep)
     return rep
+
+
+def _warn(rep: dict, n: int | None = None):
+    "Add (or drop) `rep['warning']`: `n` prepared (default `rep['n']`) against `rep['skipped']` lost."
+    n, k = rep["n"] if n is None else n, rep["skipped"]
+    if k and k >= SKIP_WARN * (n + k):
+        rep["warning"] = f"{k} of {n + k} items ({k / (n + k):.0%}) skipped; see skipped_items for each reason"
+    else:
+        rep.pop("warning", None)
+
+
+def _write_json(path: Path, obj):
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(json.dumps(obj, indent=1))
+    os.replace(tmp, path)
 
 
 MS_CXR_COLUMNS = ["dicom_id", "category_name", "label_text", "x", "y", "w", "h", "image_width", "image_height"]
@@ -246,9 +355,9 @@ def read_ms_cxr(path: str | Path) -> pd.DataFrame:
     return g
 
 
-def _grounding_from_mscxr(ms_cxr: str | Path, man: pd.DataFrame, out: Path) -> pd.DataFrame:
-    "MS-CXR boxes (CSV or COCO JSON) rescaled to the cached images; written to grounding.csv."
-    g = read_ms_cxr(ms_cxr)
+def _grounding_from_mscxr(ms_cxr: str | Path | pd.DataFrame, man: pd.DataFrame, out: Path) -> pd.DataFrame:
+    "MS-CXR boxes (a CSV or COCO JSON file, or its `read_ms_cxr` frame) rescaled to the cached images; → grounding.csv."
+    g = ms_cxr if isinstance(ms_cxr, pd.DataFrame) else read_ms_cxr(ms_cxr)
     m = man.set_index("key")
     g = g[g.dicom_id.isin(m.index)].copy()
     sx = m.loc[g.dicom_id, "width"].values / g.image_width.values
@@ -300,6 +409,8 @@ def prepare_rsna(
     lab = root / "stage_2_train_labels.csv"
     if not lab.exists():
         raise DataError(f"{lab}: RSNA labels file is missing")
+    if not (root / "stage_2_train_images").is_dir():
+        raise DataError(f"{root / 'stage_2_train_images'}: RSNA DICOM folder is missing")
     df = pd.read_csv(lab)
     ids = list(dict.fromkeys(df.patientId))[:limit]
     jobs = [(p, root / "stage_2_train_images" / f"{p}.dcm", out / "images" / f"{p}.png") for p in ids]
@@ -339,8 +450,12 @@ def make_5x200(
 def prepare_synthcxr(
     raw: str | Path, out: str | Path, cache_size: int = 512, workers: int = 2, n_5x200: int = 200, seed: int = 0
 ) -> dict:
-    "Prepare generated SynthCXR with the MIMIC-CXR-JPG, MS-CXR and RSNA adapters, plus the 5×200 set."
+    """Prepare generated SynthCXR with the MIMIC-CXR-JPG, MS-CXR and RSNA adapters, plus the 5×200 set. The top-level
+    `validation.json` lists the items of both parts (RSNA's keys prefixed `rsna/`) and the counts per part."""
     raw, out = Path(raw), Path(out)
+    for p in ("mimic-cxr-jpg", "mimic-cxr-reports", "ms-cxr/MS_CXR_Local_Alignment_v1.1.0.csv", "rsna"):
+        if not (raw / p).exists():
+            raise DataError(f"{raw / p} is missing: is {raw} a SynthCXR folder (data_prep/synthcxr.py --out)?")
     rep = prepare_mimic(
         raw / "mimic-cxr-jpg",
         raw / "mimic-cxr-reports",
@@ -351,10 +466,16 @@ def prepare_synthcxr(
         n_5x200=n_5x200,
         seed=seed,
     )
-    rep["rsna"] = {
-        k: v
-        for k, v in prepare_rsna(raw / "rsna", out / "rsna", cache_size, workers, seed).items()
-        if k in ("n", "per_split", "skipped")
-    }
-    (out / "validation.json").write_text(json.dumps(rep, indent=1))
+    rs = prepare_rsna(raw / "rsna", out / "rsna", cache_size, workers, seed)
+    parts = {"mimic-cxr": rep, "rsna": rs}
+    rep["parts"] = {p: {k: r[k] for k in ("n", "skipped", "excluded", "rebuilt")} for p, r in parts.items()}
+    rep["rsna"] = {k: rs[k] for k in ("n", "per_split", "skipped")}
+    for k in ("skipped", "excluded", "rebuilt"):
+        rep[f"{k}_items"] = {**rep[f"{k}_items"], **{f"rsna/{i}": w for i, w in rs[f"{k}_items"].items()}}
+        rep[k] = len(rep[f"{k}_items"])
+    rep["skipped_reasons"] = reason_counts(rep["skipped_items"])
+    _warn(rep, n=rep["n"] + rs["n"])
+    items = {k: rep.pop(k) for k in ("skipped_items", "excluded_items", "rebuilt_items")}
+    rep.update(items)  # the item lists last, after the summary
+    _write_json(out / "validation.json", rep)
     return rep

@@ -22,18 +22,42 @@ class DicomError(ValueError):
     "A DICOM file that cannot give one grayscale image; the message names the file."
 
 
+def _size(path: Path) -> str:
+    return f"{path.stat().st_size:,} bytes"
+
+
+def _check_preamble(path: Path):
+    "Name what a user can act on before pydicom's own wording: missing, empty, cut short, not DICOM at all."
+    if not path.exists():
+        raise DicomError(f"{path}: DICOM file is missing")
+    n = path.stat().st_size
+    if n == 0:
+        raise DicomError(f"{path}: empty file (0 bytes)")
+    with open(path, "rb") as f:
+        head = f.read(132)
+    if n < 132:
+        raise DicomError(f"{path}: truncated ({n} bytes; a DICOM file has at least 132) or not a DICOM file")
+    if head[128:132] != b"DICM":
+        raise DicomError(f"{path}: not a DICOM file (no 'DICM' marker at byte 128; {_size(path)})")
+
+
 def read_dicom(path: str | Path) -> tuple[np.ndarray, dict]:  # float32 [H, W] in [0, 1] (bright = dense), safe tags
     "Decode a radiograph: Modality LUT → VOI LUT/window → MONOCHROME1 inversion → [0, 1]."
     import pydicom
     from pydicom.pixels import apply_modality_lut, apply_voi_lut
 
     path = Path(path)
+    _check_preamble(path)
     try:
         ds = pydicom.dcmread(path)
     except Exception as e:  # pydicom raises several types for broken files
-        raise DicomError(f"{path}: not a readable DICOM file ({type(e).__name__}: {e})") from e
+        raise DicomError(f"{path}: truncated or corrupt DICOM header ({type(e).__name__}: {e})") from e
     if "PixelData" not in ds:
-        raise DicomError(f"{path}: no pixel data (a non-image DICOM object, SOP class {ds.get('SOPClassUID', '?')})")
+        sop = ds.get("SOPClassUID")
+        name = getattr(sop, "name", None) or str(sop or "no SOP class")
+        if "Image Storage" in name:  # an image object whose pixels are absent: the file was cut short
+            raise DicomError(f"{path}: truncated: the file ends before its pixel data ({name}, {_size(path)})")
+        raise DicomError(f"{path}: no pixel data (a non-image DICOM object: {name})")
     if int(ds.get("NumberOfFrames", 1) or 1) > 1:
         raise DicomError(f"{path}: multi-frame DICOM ({ds.NumberOfFrames} frames); expected one radiograph")
     pi = str(ds.get("PhotometricInterpretation", ""))
@@ -42,6 +66,8 @@ def read_dicom(path: str | Path) -> tuple[np.ndarray, dict]:  # float32 [H, W] i
     try:
         arr = ds.pixel_array
     except Exception as e:
+        if "less than expected" in str(e):  # pydicom's message for short pixel data
+            raise DicomError(f"{path}: truncated: pixel data shorter than its header says ({e})") from e
         raise DicomError(f"{path}: pixel data cannot be decoded ({type(e).__name__}: {e})") from e
     arr = apply_modality_lut(arr, ds)
     if "VOILUTSequence" in ds or "WindowCenter" in ds:
