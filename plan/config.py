@@ -10,6 +10,7 @@ from __future__ import annotations
 import configparser
 import copy
 import dataclasses
+import difflib
 import hashlib
 import json
 import os
@@ -33,11 +34,13 @@ class ConfigError(ValueError):
 
 
 def project_root(start: str | Path | None = None) -> Path:  # the folder holding plan's `pyproject.toml`
-    "Find the project root: `$PLAN_ROOT`, else the nearest parent with a `pyproject.toml` naming `plan`."
+    """Find the project root: `$PLAN_ROOT`, else the nearest parent of `start`, else of the installed package, else of
+    the current folder, with a `pyproject.toml` naming `plan`. The package's own project comes before the launch folder,
+    so which `settings.ini` is read never depends on where a command was started."""
     if os.environ.get("PLAN_ROOT"):
         return Path(os.environ["PLAN_ROOT"]).resolve()
-    here = Path(globals()["__file__"]).resolve().parent if "__file__" in globals() else Path.cwd()
-    candidates = [Path(start or Path.cwd()).resolve(), here]
+    here = Path(globals()["__file__"]).resolve().parent if "__file__" in globals() else None
+    candidates = [c for c in (Path(start).resolve() if start else None, here, Path.cwd().resolve()) if c]
     for c in candidates:
         for d in [c, *c.parents]:
             p = d / "pyproject.toml"
@@ -529,6 +532,22 @@ def _set_dotted(d: dict, key: str, value: Any, src: str):
     cur[parts[-1]] = value
 
 
+def _check_layer(layer: dict, src: str, cls=None, prefix: str = ""):
+    "Keys and value types of one layer (a YAML file, the parameters) against the config, so an error names its source."
+    cls = cls or ExperimentConfig
+    hints, names = typing.get_type_hints(cls), [f.name for f in fields(cls)]
+    for k, v in layer.items():
+        key = f"{prefix}{k}"
+        if k not in names:
+            close = difflib.get_close_matches(str(k), names, n=1)
+            hint = f" (did you mean {prefix}{close[0]}?)" if close else ""
+            raise ConfigError(f"{src}: unknown key {key!r}{hint}; valid keys here: {', '.join(sorted(names))}")
+        if is_dataclass(hints[k]) and isinstance(v, dict):
+            _check_layer(v, src, hints[k], f"{key}.")
+        else:
+            _coerce(v, hints[k], key, src)
+
+
 def _merge(base: dict, over: dict) -> dict:
     out = copy.deepcopy(base)
     for k, v in over.items():
@@ -597,11 +616,13 @@ def load_experiment(
                 _set_dotted(flat, kk, vv, src)
         else:
             _set_dotted(flat, k, v, src)
+    _check_layer(flat, src)
     d = _merge(d, flat)
     sources.update({k: src for k in _leaves(flat)})
     pd: dict = {}
     for k, v in params.items():
         _set_dotted(pd, k.replace("__", "."), v, "parameters")
+    _check_layer(pd, "parameters")
     d = _merge(d, pd)
     sources.update({k: "parameters" for k in _leaves(pd)})
     _scale_stages(d, sources, preset)

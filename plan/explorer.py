@@ -34,6 +34,7 @@ class Word:
     text: str
     stop: bool
     importance: float
+    start: int = -1  # character offset in the text (-1: unknown)
 
 
 class AlignmentExplorer:
@@ -68,7 +69,7 @@ class AlignmentExplorer:
             ft = self.model.encode_text({k: (v.to(self.device) if torch.is_tensor(v) else v) for k, v in b.items()})
             enc = self.tok([text], truncation=True, max_length=self.collate.max_tokens)
             spans = [enc.word_to_chars(0, w) for w in range(int(b["n_words"][0]))]
-            words = [text[s.start : s.end] if s else "" for s in spans]
+            words = [(text[s.start : s.end], s.start) if s else ("", -1) for s in spans]
             self._txt = {text: (ft, words)}
         return self._txt[text]
 
@@ -100,7 +101,7 @@ class AlignmentExplorer:
         h, w = fi.grid
         region = to_original((A / A.max().clamp(min=1e-12)).reshape(h, w).cpu().numpy(), geom, self.sigma)
         sim = (fi.local[0] @ ft.glob[0]).reshape(h, w).cpu().numpy()
-        ws = [Word(t, bool(ft.stop[0, i]), float(alpha[0, i])) for i, t in enumerate(wtext)]
+        ws = [Word(t, bool(ft.stop[0, i]), float(alpha[0, i]), s) for i, (t, s) in enumerate(wtext)]
         return {"region": region, "phrase": to_original(sim, geom, self.sigma), "words": ws}
 
 
@@ -177,10 +178,12 @@ class ExplorerWidget:
         split: str = "test",
         image: np.ndarray | None = None,
         text: str = "Small right pleural effusion.",
+        out_dir: str | Path | None = None,  # where the export button writes (default: the working folder)
     ):
         import ipywidgets as W
 
         self.W, self.ex = W, explorers
+        self.out_dir = Path(out_dir) if out_dir else Path.cwd()
         self.root = Path(data_root) if data_root else None
         self.samples = pd.DataFrame()
         self.boxes = pd.DataFrame()
@@ -199,6 +202,7 @@ class ExplorerWidget:
         self.tau = W.FloatLogSlider(0.1, base=10, min=-2, max=0, step=0.1, description="τ_l")
         self.rho = W.FloatSlider(1.0, min=0.05, max=1.0, step=0.05, description="ρ")
         self.kind = W.ToggleButtons(options=["region", "phrase"], description="map")
+        self.phrase = W.Dropdown(options=[("all boxes", "")], value="", description="finding")
         self.suppress = W.Checkbox(True, description="suppression")
         self.export = W.Button(description="export PNG")
         self.status = W.Label()
@@ -212,10 +216,12 @@ class ExplorerWidget:
         self.upload.observe(lambda _: self._uploaded(), names="value")
         self.text.observe(lambda _: self._new_text(), names="value")
         self.search.observe(lambda _: self._search(), names="value")
+        self.phrase.observe(lambda _: self._pick_phrase(), names="value")
         self.export.on_click(lambda _: self.export_png())
         self.ui = W.VBox(
             [
                 W.HBox([self.index, self.search, self.upload]),
+                self.phrase,
                 self.text,
                 self.words_box,
                 W.HBox([self.step, self.tau, self.rho]),
@@ -234,6 +240,8 @@ class ExplorerWidget:
             return self.own_key, img, []
         r = self.samples.iloc[int(self.index.value)]
         b = self.boxes[self.boxes.key == r.key] if len(self.boxes) else self.boxes
+        if self.phrase.value and len(b):  # a chosen finding: its own boxes only
+            b = b[b.phrase == self.phrase.value]
         return (
             r.key,
             load_cached(self.root / r.image)[0],
@@ -242,8 +250,28 @@ class ExplorerWidget:
 
     def load_sample(self):
         if len(self.samples) and self.own_image is None:
+            key = self.samples.iloc[int(self.index.value)].key
+            ph = list(dict.fromkeys(self.boxes[self.boxes.key == key].phrase)) if len(self.boxes) else []
+            self.phrase.options = [("all boxes", ""), *[(p, p) for p in ph]]  # resets the value to "" (all)
             self.text.value = str(self.samples.iloc[int(self.index.value)].text)
         self._new_text()
+
+    def pick_phrase(self, phrase: str):
+        "Show one finding: its words selected (where the phrase occurs in the report) and only its boxes."
+        self.phrase.value = phrase
+
+    def _pick_phrase(self):
+        p = self.phrase.value
+        words = self.render(rebuild_words=False)["words"]
+        self.selected = set()
+        if p:
+            at = self.text.value.lower().find(p.lower())
+            if at >= 0:
+                self.selected = {i for i, w in enumerate(words) if at <= w.start < at + len(p) and not w.stop}
+            else:  # the phrase is not verbatim in the text: its words by spelling
+                toks = set(p.lower().split())
+                self.selected = {i for i, w in enumerate(words) if w.text.lower() in toks and not w.stop}
+        self.render(rebuild_words=True)
 
     def _pick_sample(self):
         self.own_image = None  # choosing a sample leaves an uploaded image
@@ -327,15 +355,46 @@ class ExplorerWidget:
         self.last = {"key": key, "maps": {n: o[self.kind.value] for n, o in out.items()}, "words": first["words"]}
         return self.last
 
+    def view_figure(self):
+        """The current view as a labelled matplotlib figure: one panel per model (its name and the read-out), the
+        selected words as title, the boxes shown, and a colour bar."""
+        import matplotlib.pyplot as plt
+        from matplotlib.patches import Rectangle
+
+        key, img, boxes = self.current()
+        maps = self.last["maps"]
+        region = self.kind.value == "region"
+        if region:  # each model's soft region on the same scale: its maximum = 1
+            maps = {n: m / np.nanmax(m) if np.nanmax(m) > 0 else m for n, m in maps.items()}
+            lo, hi, label = 0.0, 1.0, "soft region (max = 1)"
+        else:
+            lo = min(float(np.nanmin(m)) for m in maps.values())
+            hi = max(float(np.nanmax(m)) for m in maps.values())
+            label = "phrase-pixel cosine similarity"
+        fig, axes = plt.subplots(1, len(maps), figsize=(3.4 * len(maps) + 0.8, 3.7), squeeze=False)
+        for ax, (name, m) in zip(axes[0], maps.items()):
+            ax.imshow(img.numpy(), cmap="gray")
+            im = ax.imshow(m, cmap="jet", alpha=0.45, vmin=lo, vmax=hi)
+            for x, y, w, h in boxes:
+                ax.add_patch(Rectangle((x, y), w, h, fill=False, color="white", lw=1.2))
+            ax.set_title(
+                f"{name}\nstep {self.step.value}, τ_l {self.tau.value:.2g}, ρ {self.rho.value:.2g}", fontsize=8
+            )
+            ax.axis("off")
+        fig.colorbar(im, ax=axes[0].tolist(), shrink=0.85, label=label)
+        words = [self.last["words"][i].text for i in sorted(self.selected) if i < len(self.last["words"])]
+        what = f"'{self.phrase.value}'" if self.phrase.value else (" ".join(words) or "all words")
+        fig.suptitle(f"{key[:16]}: {what}" + (" (white: its boxes)" if boxes else ""), fontsize=9)
+        return fig
+
     def export_png(self, path: str | Path | None = None) -> Path:
-        "Save the current view (all models side by side) as one PNG."
-        ims = [Image.open(io.BytesIO(im.value)) for im in self.images.values()]
-        canvas = Image.new("RGB", (sum(i.width for i in ims), max(i.height for i in ims)))
-        x = 0
-        for i in ims:
-            canvas.paste(i, (x, 0))
-            x += i.width
-        path = Path(path or f"explorer_{self.last.get('key', 'view')}.png")
-        canvas.save(path)
+        "Save the current view (`view_figure`: all models side by side, labelled) as a PNG; default: in `out_dir`."
+        import matplotlib.pyplot as plt
+
+        fig = self.view_figure()
+        path = Path(path) if path else self.out_dir / f"explorer_{self.last.get('key', 'view')[:24]}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+        plt.close(fig)
         self.status.value = f"saved {path}"
         return path

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 from pathlib import Path
@@ -97,7 +98,7 @@ def run_notebook(
         str(dst),
         parameters=params,
         kernel_name="python3",
-        cwd=str(root / "nbs"),
+        cwd=os.getcwd(),  # relative paths in params: the launch folder, as with the papermill command
         progress_bar=dict(desc=f"{dst.stem:>9}", unit="cell") if progress else False,  # with elapsed and time left
         request_save_on_cell_execute=True,
     )
@@ -161,7 +162,7 @@ def main(argv=None):
         )
     if not only or a.all or a.explore:
         d = st.runs_dir / tag / "explore"
-        params = dict(smoke=a.smoke, model=str(run) if (run / "model").exists() else "", out_dir=str(d))
+        params = dict(smoke=a.smoke, model=str(run) if (run / "model").exists() else "untrained", out_dir=str(d))
         run_notebook("explore.ipynb", {**params, "compare_model": "untrained"}, d, **kw)
     if a.compare or a.all:
         d = st.runs_dir / tag / "compare"

@@ -47,7 +47,7 @@ def lab(tmp_path):
     from papermill.parameterize import parameterize_notebook
 
     nb = load_notebook_node(str(ROOT / "nbs" / "explore.ipynb"))
-    nb = parameterize_notebook(nb, dict(smoke=True, model="", out_dir=str(tmp_path / "out")))
+    nb = parameterize_notebook(nb, dict(smoke=True, model="untrained", out_dir=str(tmp_path / "out")))
     nbformat.write(nb, tmp_path / "explore.ipynb")
     settings = tmp_path / "lab-settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)

@@ -134,7 +134,7 @@ def test_benchmarks_smoke(tmp_path):
 def test_explore_untrained_tiny_model(tmp_path):
     nb = run_notebook(
         "explore.ipynb",
-        dict(smoke=True, model="", out_dir=str(tmp_path / "png")),
+        dict(smoke=True, model="untrained", out_dir=str(tmp_path / "png")),
         tmp_path,
         reports_dir=tmp_path / "rep",
     )
