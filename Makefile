@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export MPLBACKEND := Agg
 
-.PHONY: setup test report compare clean-nbs export lint format benchmarks check-sync browser
+.PHONY: setup test report compare clean-nbs export lint format benchmarks check-sync browser gpu-check
 
 # The stamp is named by pyproject.toml's content: nbdev-export rewrites that file (same bytes, new mtime), which must
 # not trigger a reinstall.
@@ -76,3 +76,8 @@ compare: setup
 
 benchmarks: setup
 	$(PY) -m plan.report --benchmarks
+
+# On a CUDA machine: bf16 + fp16 smoke runs, a torchrun kill-and-resume on up to 2 GPUs, the benchmarks on cuda
+# (tests/gpu_check.py; a few minutes) → runs/gpu-check/gpu_check.json. Exits 2 where there is no GPU.
+gpu-check: setup
+	$(PY) tests/gpu_check.py

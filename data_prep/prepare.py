@@ -2,6 +2,8 @@
 
     python data_prep/prepare.py DATASET --root RAW_DIR --out OUT_DIR [options]
 
+Inputs not given (--root, --reports, --ms-cxr, --images) are read from settings.ini's [datasets] section.
+
 Every path given is checked before any work. A re-run skips images already cached with the same --cache-size
 (others are re-cached, and named); an interrupted run leaves no half-written file. A run that would prepare
 nothing stops with an error (exit 2). The run ends with a validation report (counts per split, every skipped item
@@ -13,7 +15,8 @@ import json
 import sys
 from pathlib import Path
 
-from plan.adapters import ADAPTERS, prepare
+from plan.adapters import ADAPTERS, prepare, settings_inputs
+from plan.config import ConfigError
 from plan.datasets import DataError
 
 
@@ -24,7 +27,7 @@ def main(argv=None):
         epilog="datasets:\n" + "\n".join(f"  {k:10s} {v}" for k, v in ADAPTERS.items()),
     )
     p.add_argument("dataset", choices=list(ADAPTERS), metavar="DATASET", help="one of: " + ", ".join(ADAPTERS))
-    p.add_argument("--root", required=True, help="the raw dataset folder")
+    p.add_argument("--root", help="the raw dataset folder (default: its key in settings.ini [datasets])")
     p.add_argument("--out", required=True, help="the prepared folder to write")
     p.add_argument("--reports", help="mimic-cxr / ms-cxr: the MIMIC-CXR reports folder (holding files/)")
     p.add_argument("--ms-cxr", help="mimic-cxr / ms-cxr: MS-CXR annotations (the CSV or the COCO-style JSON)")
@@ -34,8 +37,11 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0, help="seed of derived splits and 5x200 sets")
     a = p.parse_args(argv)
     try:
-        rep = prepare(a.dataset, a.root, a.out, a.cache_size, a.workers, a.seed, a.reports, a.ms_cxr, a.images)
-    except (DataError, FileNotFoundError) as e:
+        i = settings_inputs(a.dataset, dict(root=a.root, reports=a.reports, ms_cxr=a.ms_cxr, images=a.images))
+        rep = prepare(
+            a.dataset, i["root"], a.out, a.cache_size, a.workers, a.seed, i["reports"], i["ms_cxr"], i["images"]
+        )
+    except (DataError, ConfigError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     items = {k: rep.pop(k) for k in list(rep) if k.endswith("_items")}

@@ -29,7 +29,8 @@ from plan.datasets import (
 from .reports import parse_openi_xml
 
 # %% auto #0
-__all__ = ['ADAPTERS', 'prepare_chexpert', 'siim_rle_decode', 'siim_rle_encode', 'prepare_siim', 'prepare_openi', 'prepare']
+__all__ = ['ADAPTERS', 'SETTINGS_KEYS', 'prepare_chexpert', 'siim_rle_decode', 'siim_rle_encode', 'prepare_siim', 'prepare_openi',
+           'prepare', 'settings_inputs']
 
 # %% ../nbs/16_adapters.ipynb #17fdda35
 def prepare_chexpert(
@@ -256,3 +257,31 @@ def prepare(
     if dataset == "openi":
         return prepare_openi(root, out, images, cache_size, workers, seed)
     return prepare_synthcxr(root, out, cache_size, workers, seed=seed)
+
+
+SETTINGS_KEYS = {  # dataset → the settings.ini [datasets] key of each input: --root, --reports, --ms-cxr, --images
+    "mimic-cxr": dict(root="mimic_cxr_jpg", reports="mimic_cxr_reports", ms_cxr="ms_cxr"),
+    "ms-cxr": dict(root="mimic_cxr_jpg", reports="mimic_cxr_reports", ms_cxr="ms_cxr"),
+    "chexpert": dict(root="chexpert"),
+    "rsna": dict(root="rsna_pneumonia"),
+    "siim": dict(root="siim_pneumothorax"),
+    "openi": dict(images="openi_images"),
+    "synthcxr": {},
+}
+
+
+def settings_inputs(dataset: str, given: dict, settings=None) -> dict:
+    """The inputs of `prepare` (`root`, `reports`, `ms_cxr`, `images`): those given on the command line, the others
+    from `settings.ini`'s `[datasets]` section where set there."""
+    from plan.config import read_settings
+
+    st = settings or read_settings()
+    out = dict(given)
+    for arg, key in SETTINGS_KEYS.get(dataset, {}).items():
+        if not out.get(arg) and st.datasets.get(key):
+            out[arg] = str(st.datasets[key])
+    if not out.get("root"):
+        key = SETTINGS_KEYS.get(dataset, {}).get("root")
+        where = f", or set [datasets] {key} in {st.path}" if key else ""
+        raise DataError(f"{dataset}: no --root given{where}")
+    return out

@@ -197,6 +197,7 @@ def train_step(cfg, method: str, device: str = "cpu", stage: int = 1, seed: int 
     from plan.encoders import DualEncoder, load_tokenizer
     from plan.losses import create_loss
     from plan.report import ensure_data
+    from plan.train import param_groups
 
     root = ensure_data(cfg)
     ds = CXRDataset(root, "train", cfg.data.resize, cfg.data.image_size, True)
@@ -216,7 +217,7 @@ def train_step(cfg, method: str, device: str = "cpu", stage: int = 1, seed: int 
         batch = Collator(tok, cfg.data.max_tokens, cfg.data.negation)(items)
     batch = {k: (v.to(device) if torch.is_tensor(v) else v) for k, v in batch.items()}
     lf = create_loss(method, cfg.loss).to(device)
-    opt = torch.optim.AdamW([p for p in [*model.parameters(), *lf.parameters()] if p.requires_grad], 1e-4)
+    opt = torch.optim.AdamW(param_groups(model, lf, cfg), lr=cfg.train.lr)  # training's groups: lr_text, no decay
     st = cfg.stages[min(stage, len(cfg.stages) - 1)]
 
     def step():

@@ -147,6 +147,7 @@ class DataConfig:
     negation: bool = True  # words in a negated clause count as suppressed (no visual counterpart; plan.data.Collator)
     augment: bool = True  # random crop + small affine (never a horizontal flip)
     num_workers: int = -1  # -1: from settings.ini
+    prefetch: int = 4  # batches each loader worker prepares ahead
     synth_train: int = 2000  # SynthCXR sizes when the data is generated
     synth_val: int = 200
     synth_test: int = 400
@@ -230,6 +231,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     accum_steps: int = 1
     amp: bool = True  # mixed precision on CUDA (bf16 where supported); ignored on CPU
+    amp_dtype: str = "auto"  # auto (bf16 where supported, else fp16) | bf16 | fp16
     seed: int = 0
     device: str = ""  # empty: from settings.ini
     max_nonfinite: int = 10  # stop after this many skipped non-finite steps
@@ -274,10 +276,6 @@ class ExperimentConfig:
         return sum(s.epochs for s in self.stages)
 
 # %% ../nbs/00_config.ipynb #88c16447
-def _type_name(t) -> str:
-    return getattr(t, "__name__", str(t))
-
-
 def _coerce(value: Any, tp: Any, key: str, src: str) -> Any:
     "Check (and gently convert) `value` to type `tp`; raise a ConfigError naming `key`."
     origin = typing.get_origin(tp)
@@ -364,6 +362,8 @@ def validate(cfg: ExperimentConfig, src: str = "config") -> ExperimentConfig:
         bad("loss.step_weights", cfg.loss.step_weights, f"{cfg.loss.steps} weights (one per step) or []")
     if cfg.train.optimizer not in ("adamw", "sgd"):
         bad("train.optimizer", cfg.train.optimizer, "adamw | sgd")
+    if cfg.train.amp_dtype not in ("auto", "bf16", "fp16"):
+        bad("train.amp_dtype", cfg.train.amp_dtype, "auto | bf16 | fp16")
     if cfg.train.batch_size < 2:
         bad("train.batch_size", cfg.train.batch_size, ">= 2 (contrastive losses need negatives)")
     if cfg.train.lr <= 0:
@@ -387,6 +387,8 @@ def validate(cfg: ExperimentConfig, src: str = "config") -> ExperimentConfig:
         )
     if cfg.model.freeze_text_layers < -1:
         bad("model.freeze_text_layers", cfg.model.freeze_text_layers, ">= 0, or -1 for the whole text encoder")
+    if cfg.data.prefetch < 1:
+        bad("data.prefetch", cfg.data.prefetch, ">= 1")
     if cfg.data.image_size > cfg.data.resize:
         bad("data.image_size", cfg.data.image_size, f"<= data.resize ({cfg.data.resize})")
     return cfg

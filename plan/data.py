@@ -99,9 +99,11 @@ class CXRDataset(Dataset):
         "Augmentations are a function of (seed, epoch, index): resumable and identical across worker counts."
         self.epoch = epoch
 
-    def __getitem__(self, i: int) -> dict:
+    def __getitem__(self, i: int | tuple[int, int]) -> dict:
+        "Item `i` of the current epoch, or `(epoch, i)`: what a sampler spanning several epochs passes to its workers."
+        epoch, i = i if isinstance(i, tuple) else (self.epoch, i)
         r = self.df.iloc[i]
-        g = torch.Generator().manual_seed(hash((self.seed, self.epoch, int(i))) & 0x7FFFFFFF)
+        g = torch.Generator().manual_seed(hash((self.seed, epoch, int(i))) & 0x7FFFFFFF)
         x = transform(load_cached(self.root / r["image"]), self.resize, self.crop, self.augment, g)
         return {"image": x, "text": str(r.get("text", "")), "key": r["key"], "index": int(i)}
 

@@ -210,13 +210,12 @@ class TextEncoder(nn.Module):
         super().__init__()
         from transformers import AutoConfig, AutoModel, BertConfig
 
-        path = text_model_path(name)
-        if config is not None:  # rebuilding a saved model: architecture from its config, weights loaded later
+        if config is not None:  # rebuilding a saved model: architecture from its config alone, weights loaded later
             self.bert = AutoModel.from_config(
                 BertConfig(**config), attn_implementation="eager", add_pooling_layer=False
             )
         elif name == "tiny-bert":
-            c = AutoConfig.from_pretrained(path)
+            c = AutoConfig.from_pretrained(text_model_path(name))
             c.update(
                 dict(
                     hidden_size=64,
@@ -227,9 +226,11 @@ class TextEncoder(nn.Module):
                     attention_probs_dropout_prob=0.0,
                 )
             )
-            torch.manual_seed(0)
-            self.bert = AutoModel.from_config(c, attn_implementation="eager", add_pooling_layer=False)
+            with torch.random.fork_rng(devices=[]):  # the same tiny BERT every time, the caller's RNG untouched
+                torch.manual_seed(0)
+                self.bert = AutoModel.from_config(c, attn_implementation="eager", add_pooling_layer=False)
         else:
+            path = text_model_path(name)
             self.bert = _quiet_from_pretrained(AutoModel, path, attn_implementation="eager", add_pooling_layer=False)
         H = self.bert.config.hidden_size
         self.word_proj = nn.Linear(H, embed_dim)

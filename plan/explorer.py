@@ -17,11 +17,11 @@ import pandas as pd
 import torch
 from PIL import Image
 
-from .alignment import refine, word_importance
-from .data import Collator, load_cached
+from .alignment import word_importance
+from .data import load_cached
 from .datasets import load_image
 from .encoders import DualEncoder, load_tokenizer
-from .evaluation.grounding import preprocess, to_original
+from .evaluation.grounding import Grounder, alignment_readout
 
 # %% auto #0
 __all__ = ['Word', 'AlignmentExplorer', 'overlay_png', 'word_maps_figure', 'ExplorerWidget']
@@ -37,16 +37,15 @@ class Word:
     start: int = -1  # character offset in the text (-1: unknown)
 
 
-class AlignmentExplorer:
-    "Cached image/text features of one model and the alignment maps computed from them."
+class AlignmentExplorer(Grounder):
+    """Cached image/text features of one model and the alignment maps computed from them: evaluation's `Grounder`
+    (same feature cache, crop and read-out, `alignment_readout`) plus word-level selection and importances."""
 
     def __init__(
         self, model: DualEncoder, tokenizer, resize: int = 256, crop: int = 224, device: str = "cpu", sigma: float = 1.5
     ):
-        self.model, self.tok = model.eval().to(device), tokenizer
-        self.collate = Collator(tokenizer)
-        self.resize, self.crop, self.device, self.sigma = resize, crop, device, sigma
-        self._img, self._txt = {}, {}
+        super().__init__(model, tokenizer, resize, crop, sigma, device)
+        self._txt: dict = {}
 
     @classmethod
     def from_dir(cls, path: str | Path, **kw) -> AlignmentExplorer:
@@ -56,21 +55,14 @@ class AlignmentExplorer:
         return cls(DualEncoder.from_pretrained(p), load_tokenizer(str(p)), **kw)
 
     @torch.no_grad()
-    def image(self, key: str, img01: torch.Tensor):
-        if key not in self._img:
-            x, geom = preprocess(img01, self.resize, self.crop)
-            self._img = {key: (self.model.encode_image(x.to(self.device)), geom)}
-        return self._img[key]
-
-    @torch.no_grad()
-    def text(self, text: str):
+    def words(self, text: str):
+        "Text features of `text` and its words as (characters, start offset), cached for the last text."
         if text not in self._txt:
             b = self.collate.tokenize([text])
-            ft = self.model.encode_text({k: (v.to(self.device) if torch.is_tensor(v) else v) for k, v in b.items()})
+            ft = self.text(text)
             enc = self.tok([text], truncation=True, max_length=self.collate.max_tokens)
             spans = [enc.word_to_chars(0, w) for w in range(int(b["n_words"][0]))]
-            words = [(text[s.start : s.end], s.start) if s else ("", -1) for s in spans]
-            self._txt = {text: (ft, words)}
+            self._txt = {text: (ft, [(text[s.start : s.end], s.start) if s else ("", -1) for s in spans])}
         return self._txt[text]
 
     @torch.no_grad()
@@ -85,24 +77,20 @@ class AlignmentExplorer:
         rho: float = 1.0,
         suppress: bool = True,
     ) -> dict:
-        "Soft-region map of the selected words (all words when None) at refinement `step`, the phrase map, and α."
+        """`soft_region` of the selected words (all content words when None) at refinement `step`, `similarity` (the
+        phrase map), both in original pixels, and the `words` with their importance α."""
         fi, geom = self.image(key, img01)
-        ft, wtext = self.text(text)
-        m = ft.word_mask & ~ft.stop if suppress else ft.word_mask
-        m = m if m.any() else ft.word_mask
-        st = refine(ft.words * m[..., None], fi.local, m, steps=max(1, step), tau=tau, rho=rho)
-        last = st[-1]
-        alpha = word_importance(ft.cls_attn, last.sim, m, torch.zeros_like(m)) if suppress else m.float() / m.sum()
-        sel = torch.zeros_like(m[0])
+        ft, wtext = self.words(text)
+        sel = torch.zeros_like(ft.word_mask[0])
         if words:
             sel[[w for w in words if w < sel.numel()]] = True
-        sel = (sel & m[0]) if (sel & m[0]).any() else m[0]
-        A = (last.A[0] * sel[:, None]).sum(0) / sel.sum()
-        h, w = fi.grid
-        region = to_original((A / A.max().clamp(min=1e-12)).reshape(h, w).cpu().numpy(), geom, self.sigma)
-        sim = (fi.local[0] @ ft.glob[0]).reshape(h, w).cpu().numpy()
+        r = alignment_readout(fi, ft, step, tau, rho, suppress, select=sel)
+        m = r["mask"]
+        alpha = (
+            word_importance(ft.cls_attn, r["state"].sim, m, torch.zeros_like(m)) if suppress else m.float() / m.sum()
+        )
         ws = [Word(t, bool(ft.stop[0, i]), float(alpha[0, i]), s) for i, (t, s) in enumerate(wtext)]
-        return {"region": region, "phrase": to_original(sim, geom, self.sigma), "words": ws}
+        return {k: self.original(r[k], geom) for k in ("soft_region", "similarity")} | {"words": ws}
 
 
 def overlay_png(img01: np.ndarray, heat: np.ndarray | None, boxes=(), alpha: float = 0.45, size: int = 384) -> bytes:
@@ -157,7 +145,7 @@ def word_maps_figure(
             ax = axes[r, c]
             ax.imshow(img01.numpy(), cmap="gray")
             if t.lower() in words:
-                hm = ex.maps(key, img01, text, words=[words.index(t.lower())], step=step, tau=tau)["region"]
+                hm = ex.maps(key, img01, text, words=[words.index(t.lower())], step=step, tau=tau)["soft_region"]
                 ax.imshow(hm, cmap="jet", alpha=0.5)
             if r == 0:
                 ax.set_title(t, fontsize=8)
@@ -201,7 +189,9 @@ class ExplorerWidget:
         self.step = W.IntSlider(3, min=1, max=5, description="step")
         self.tau = W.FloatLogSlider(0.1, base=10, min=-2, max=0, step=0.1, description="τ_l")
         self.rho = W.FloatSlider(1.0, min=0.05, max=1.0, step=0.05, description="ρ")
-        self.kind = W.ToggleButtons(options=["region", "phrase"], description="map")
+        self.kind = W.ToggleButtons(
+            options=[("soft region", "soft_region"), ("phrase map", "similarity")], description="map"
+        )
         self.phrase = W.Dropdown(options=[("all boxes", "")], value="", description="finding")
         self.suppress = W.Checkbox(True, description="suppression")
         self.export = W.Button(description="export PNG")
@@ -363,7 +353,7 @@ class ExplorerWidget:
 
         key, img, boxes = self.current()
         maps = self.last["maps"]
-        region = self.kind.value == "region"
+        region = self.kind.value == "soft_region"
         if region:  # each model's soft region on the same scale: its maximum = 1
             maps = {n: m / np.nanmax(m) if np.nanmax(m) > 0 else m for n, m in maps.items()}
             lo, hi, label = 0.0, 1.0, "soft region (max = 1)"

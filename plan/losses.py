@@ -7,6 +7,7 @@ Docs: https://github.com/plan-cxr/plan/losses.html.md"""
 # %% ../nbs/23_losses.ipynb #3124a36b
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import torch
@@ -38,10 +39,13 @@ class GlobalInfoNCE(nn.Module):
         self.logit_scale = nn.Parameter(t) if learnable else nn.Buffer(t)
 
     def forward(self, v: Tensor, t: Tensor) -> Tensor:
-        s = self.logit_scale.clamp(max=math.log(100)).exp()
-        V, T = gather(v), gather(t)
-        lab = torch.arange(len(v), device=v.device) + offset(len(v))
-        return _sym_ce(s * v @ T.T, lab, s * t @ V.T)
+        # in float32 even under autocast: logits up to 100 x a cosine, which bf16 would round by up to ~0.4
+        with torch.autocast(v.device.type, enabled=False):
+            v, t = at_least_fp32(v), at_least_fp32(t)
+            s = self.logit_scale.float().clamp(max=math.log(100)).exp()
+            V, T = gather(v), gather(t)
+            lab = torch.arange(len(v), device=v.device) + offset(len(v))
+            return _sym_ce(s * v @ T.T, lab, s * t @ V.T)
 
 # %% ../nbs/23_losses.ipynb #8564ef04
 CHUNK_ELEMENTS = 1 << 21  # caption blocks of about this many (caption, image, word, pixel) entries
@@ -261,15 +265,14 @@ LOSSES = {"clip": ClipLoss, "gloria": GloriaLoss, "mgca_token": MGCATokenLoss, "
 
 
 def create_loss(name: str, cfg: LossConfig | None = None, **kw) -> nn.Module:
-    "Build a loss by name (`LOSSES`); keyword arguments override `cfg` fields."
+    """Build a loss by name (`LOSSES`) from a copy of `cfg` whose `method` is `name`; keyword arguments override its
+    fields. The caller's config is never changed."""
     if name not in LOSSES:
         raise KeyError(f"unknown loss {name!r}; valid: {', '.join(LOSSES)}")
-    cfg = cfg or LossConfig(method=name)
-    for k, v in kw.items():
-        if not hasattr(cfg, k):
-            raise KeyError(f"unknown loss option {k!r}")
-        setattr(cfg, k, v)
-    return LOSSES[name](cfg)
+    known = {f.name for f in dataclasses.fields(LossConfig)}
+    if bad := [k for k in kw if k not in known]:
+        raise KeyError(f"unknown loss option {bad[0]!r}")
+    return LOSSES[name](dataclasses.replace(cfg or LossConfig(), method=name, **kw))
 
 # %% ../nbs/23_losses.ipynb #db7fc630
 def random_features(B: int = 4, M: int = 7, N: int = 12, d: int = 16, seed: int = 0, dtype=torch.float32):
@@ -304,7 +307,7 @@ def gloria_loop(words, cap_lens, img_local, t1=4.0, t2=5.0, t3=10.0):
         row = F.cosine_similarity(word.reshape(-1, word.shape[-1]), wc.reshape(-1, wc.shape[-1]), eps=1e-8).view(B, -1)
         sims.append(torch.log((row * t2).exp().sum(1, keepdim=True)))
     s = torch.cat(sims, 1) * t3  # [images, captions]
-    lab = torch.arange(B)
+    lab = torch.arange(B, device=s.device)
     return F.cross_entropy(s, lab) + F.cross_entropy(s.T, lab)
 
 # %% ../nbs/23_losses.ipynb #c1a99b87
@@ -317,7 +320,7 @@ def plan_loop(
 ) -> Tensor:
     "PLAN's local loss from the equations, one pair (and one caption–image pair) at a time."
     B = len(img.glob)
-    wts = torch.tensor(c.step_weights or [1.0] * c.steps, dtype=img.local.dtype)
+    wts = torch.tensor(c.step_weights or [1.0] * c.steps, dtype=img.local.dtype, device=img.local.device)
     wts = wts / wts.sum()
     alphas, Ws, per_b = [], [], []
     for b in range(B):
@@ -343,8 +346,8 @@ def plan_loop(
                 a = a / a.sum()
                 beta = a @ A
             else:
-                a = torch.full((len(idx),), 1.0 / len(idx), dtype=w.dtype)
-                beta = torch.full((p.shape[0],), 1.0 / p.shape[0], dtype=w.dtype)
+                a = torch.full((len(idx),), 1.0 / len(idx), dtype=w.dtype, device=w.device)
+                beta = torch.full((p.shape[0],), 1.0 / p.shape[0], dtype=w.dtype, device=w.device)
             beta = beta / beta.sum()
             lw = (a * -((w @ r.T) / c.tau_within).log_softmax(1).diagonal()).sum()
             lp = (beta * -((p @ cx.T) / c.tau_within).log_softmax(1).diagonal()).sum()
@@ -353,14 +356,14 @@ def plan_loop(
         alphas.append(a)
         per_b.append(within_b)
     within = sum(per_b) / B
-    s = torch.zeros(B, B, dtype=img.local.dtype)
+    s = torch.zeros(B, B, dtype=img.local.dtype, device=img.local.device)
     for l in range(B):
         for i in range(B):
             w, p = Ws[l], img.local[i]
             L = _topk_mask(w @ p.T, max(1, math.ceil(rr * p.shape[0])))
             r = F.normalize((L / tt).softmax(1) @ p, dim=-1)
             s[l, i] = torch.log((alphas[l] * (c.tau_cross * (w * r).sum(-1)).exp()).sum()) / c.tau_cross
-    lab = torch.arange(B)
+    lab = torch.arange(B, device=s.device)
     return within + (F.cross_entropy(c.tau_cross_ce * s, lab) + F.cross_entropy(c.tau_cross_ce * s.T, lab)) / 2
 
 # %% ../nbs/23_losses.ipynb #af1e65da

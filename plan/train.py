@@ -29,8 +29,9 @@ from .losses import create_loss
 from .textcache import CachedCollator, ensure_text_cache
 
 # %% auto #0
-__all__ = ['EpochBatches', 'stage_at', 'lr_lambda', 'param_groups', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint',
-           'NonFiniteLoss', 'train', 'main']
+__all__ = ['EpochBatches', 'RunBatches', 'stage_at', 'lr_lambda', 'param_groups', 'save_checkpoint', 'latest_checkpoint',
+           'load_checkpoint', 'NonFiniteLoss', 'amp_dtype_for', 'loader_workers', 'uses_all_parameters',
+           'sync_batchnorm', 'agree_on_checkpoint', 'train', 'main']
 
 # %% ../nbs/30_train.ipynb #3b250f3f
 class EpochBatches:
@@ -52,6 +53,29 @@ class EpochBatches:
         for s in range(self.start, self.n // self.bs):
             chunk = perm[s * self.bs : (s + 1) * self.bs]
             yield chunk[self.rk * per : (self.rk + 1) * per]
+
+
+class RunBatches:
+    """The micro-batches of a whole run from global position `start` to `stop` (`per_epoch` per epoch): the same
+    chunks as `EpochBatches`, as `(epoch, index)` pairs, so one `DataLoader` (its workers kept for the whole run)
+    serves every epoch and each item still knows its epoch's augmentation."""
+
+    def __init__(self, n: int, batch_size: int, seed: int, start: int, stop: int, per_epoch: int):
+        self.n, self.bs, self.seed, self.start, self.stop, self.per = n, batch_size, seed, start, stop, per_epoch
+        EpochBatches(n, batch_size, seed, 0)  # the same divisibility check
+
+    def __len__(self):
+        return max(0, self.stop - self.start)
+
+    def __iter__(self):
+        m = self.start
+        while m < self.stop:
+            epoch, s = divmod(m, self.per)
+            for chunk in EpochBatches(self.n, self.bs, self.seed, epoch, s):
+                if m >= self.stop or m // self.per != epoch:
+                    break
+                yield [(epoch, i) for i in chunk]
+                m += 1
 
 # %% ../nbs/30_train.ipynb #83149eab
 def stage_at(cfg: ExperimentConfig, step: int, steps_per_epoch: int) -> tuple[int, StageConfig]:
@@ -111,6 +135,7 @@ def save_checkpoint(out: Path, step: int, model, loss, opt, sched, scaler, extra
             sched=sched.state_dict(),
             scaler=scaler.state_dict() if scaler else {},
             rng=torch.get_rng_state(),
+            cuda_rng=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
             step=step,
             **extra,
         ),
@@ -141,6 +166,8 @@ def load_checkpoint(ck: Path, model, loss, opt, sched, scaler) -> dict:
     if scaler and st.get("scaler"):
         scaler.load_state_dict(st["scaler"])
     torch.set_rng_state(st["rng"])
+    if st.get("cuda_rng") and torch.cuda.is_available() and len(st["cuda_rng"]) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(st["cuda_rng"])
     return st
 
 
@@ -156,12 +183,52 @@ def _move(batch: dict, device: str) -> dict:
     return {k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v) for k, v in batch.items()}
 
 
+def amp_dtype_for(name: str) -> torch.dtype:
+    "The autocast dtype: `bf16`, `fp16`, or `auto` (bf16 where the GPU supports it, else fp16 with loss scaling)."
+    if name == "auto":
+        return torch.bfloat16 if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else torch.float16
+    return {"bf16": torch.bfloat16, "fp16": torch.float16}[name]
+
+
+def loader_workers(cfg: ExperimentConfig) -> int:
+    "DataLoader workers: `data.num_workers`, or `settings.ini`'s `[compute] num_workers` when it is -1."
+    from plan.config import read_settings
+
+    return cfg.data.num_workers if cfg.data.num_workers >= 0 else read_settings().num_workers
+
+
+def uses_all_parameters(cfg: ExperimentConfig) -> bool:
+    "Whether every parameter gets a gradient (else DDP needs `find_unused_parameters`): not when no local term runs."
+    return cfg.loss.method != "clip" and any(s.lambda_local > 0 for s in cfg.stages)
+
+
+def sync_batchnorm(model: nn.Module) -> nn.Module:
+    "BatchNorm → SyncBatchNorm for DDP, keeping timm's fused norm + activation layers whole."
+    from timm.layers import convert_sync_batchnorm
+
+    return convert_sync_batchnorm(model)
+
+
+def agree_on_checkpoint(ck: Path | None) -> Path | None:
+    "Under DDP, rank 0's choice of checkpoint for every rank; a rank that cannot see it stops with a clear message."
+    if dist.world_size() == 1:
+        return ck
+    obj = [str(ck) if ck else ""]
+    torch.distributed.broadcast_object_list(obj, src=0)
+    p = Path(obj[0]) if obj[0] else None
+    if p and not (p / "model.safetensors").exists():
+        raise FileNotFoundError(
+            f"rank {dist.rank()}: checkpoint {p} (chosen by rank 0) is not visible here; "
+            "the run folder must be on a filesystem every node shares"
+        )
+    return p
+
+
 def train(
     cfg: ExperimentConfig,
     out_dir: str | Path,
     resume: bool = True,
     progress: bool = True,
-    stop_after: int | None = None,
 ) -> dict:
     "Pre-train `cfg` into `out_dir`: checkpoints, metrics.jsonl, TensorBoard, and the final `model/` directory."
     out = Path(out_dir)
@@ -185,14 +252,9 @@ def train(
             cache = ensure_text_cache(*args)
         collate = CachedCollator(cache)
     loss_fn = create_loss(cfg.loss.method, cfg.loss).to(device)
-    if dist.world_size() > 1:
-        if device.startswith("cuda"):
-            model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
-        model = nn.parallel.DistributedDataParallel(
-            model,
-            device_ids=[torch.device(device).index] if device.startswith("cuda") else None,
-            find_unused_parameters=cfg.loss.method == "clip",
-        )
+    ws, cuda = dist.world_size(), device.startswith("cuda")
+    if ws > 1 and cuda:  # timm's converter keeps BatchNormAct2d's activation (torch's drops it)
+        model = sync_batchnorm(model)
     B, acc = cfg.train.batch_size, cfg.train.accum_steps
     spe = len(ds) // (B * acc)
     if spe == 0:
@@ -207,112 +269,113 @@ def train(
         opt = torch.optim.AdamW(groups, lr=cfg.train.lr)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(total, max(1, int(cfg.train.warmup_frac * total))))
     amp = cfg.train.amp and device.startswith("cuda")
-    amp_dtype = torch.bfloat16 if amp and torch.cuda.is_bf16_supported() else torch.float16
+    amp_dtype = amp_dtype_for(cfg.train.amp_dtype) if amp else torch.float32
     scaler = torch.amp.GradScaler("cuda") if amp and amp_dtype == torch.float16 else None
     step, nonfinite = 0, 0
-    if resume and (ck := latest_checkpoint(out)):
+    ck = agree_on_checkpoint(latest_checkpoint(out) if resume else None)  # rank 0 chooses, every rank loads it
+    if ck:
         st = load_checkpoint(ck, model, loss_fn, opt, sched, scaler)
         step, nonfinite = st["step"], st.get("nonfinite", 0)
+    if ws > 1:  # wrapped after loading: every rank starts from the same checkpoint, optimizer state included
+        model = nn.parallel.DistributedDataParallel(
+            model,
+            device_ids=[torch.device(device).index] if cuda else None,
+            find_unused_parameters=not uses_all_parameters(cfg),
+        )
     log = open(out / "metrics.jsonl", "a") if main else None
     tb = None
     if main and cfg.train.tensorboard:
         from torch.utils.tensorboard import SummaryWriter
 
         tb = SummaryWriter(str(out / "tensorboard"))
-    nw = cfg.data.num_workers if cfg.data.num_workers >= 0 else 0
     from tqdm.auto import tqdm
 
+    nw = loader_workers(cfg)
+    dl = DataLoader(  # one loader for the whole run: its workers live as long as the run and prefetch across epochs
+        ds,
+        batch_sampler=RunBatches(len(ds) // acc * acc, B, cfg.train.seed, step * acc, total * acc, spe * acc),
+        collate_fn=collate,
+        num_workers=nw,
+        pin_memory=cuda,  # so that non_blocking copies overlap with compute
+        prefetch_factor=cfg.data.prefetch if nw else None,
+    )
+    it = iter(dl)
     bar = tqdm(total=total, initial=step, disable=not (progress and main), desc="train")
     t0, seen = time.time(), 0
     model.train()
     while step < total:
-        epoch, in_ep = divmod(step, spe)
-        ds.set_epoch(epoch)
-        dl = DataLoader(
-            ds,
-            batch_sampler=EpochBatches(len(ds) // acc * acc, B, cfg.train.seed, epoch, in_ep * acc),
-            collate_fn=collate,
-            num_workers=nw,
-            persistent_workers=False,
-        )
-        it = iter(dl)
-        for _ in range(in_ep, spe):
-            si, stage = stage_at(cfg, step, spe)
-            opt.zero_grad(set_to_none=True)
-            parts, ok = {}, True
-            for _a in range(acc):
-                batch = _move(next(it), device)
+        si, stage = stage_at(cfg, step, spe)
+        opt.zero_grad(set_to_none=True)
+        parts: dict = {}
+        for a_ in range(acc):
+            batch = _move(next(it), device)
+            sync = model.no_sync() if ws > 1 and a_ < acc - 1 else nullcontext()  # all-reduce once per step
+            with sync:
                 with torch.autocast("cuda", dtype=amp_dtype) if amp else nullcontext():
                     fi, ft = model(batch)
                     out_l = loss_fn(fi, ft, stage)
-                l = out_l["loss"] / acc
-                ok = ok and bool(torch.isfinite(l.detach()))
-                if ok:
-                    (scaler.scale(l) if scaler else l).backward()
-                for k, v in out_l.items():
-                    parts[k] = parts.get(k, 0.0) + float(v.detach()) / acc
-                seen += len(batch["key"]) * dist.world_size()
-            if dist.world_size() > 1:
-                for p_ in loss_fn.parameters():  # the loss's temperature lives outside DDP: average its gradient
-                    if p_.grad is not None:
-                        torch.distributed.all_reduce(p_.grad)
-                        p_.grad /= dist.world_size()
-                flag = torch.tensor([float(ok)], device=device)
-                torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MIN)
-                ok = bool(flag.item())
-            if not ok:
-                nonfinite += 1
-                opt.zero_grad(set_to_none=True)
-                if nonfinite > cfg.train.max_nonfinite:
-                    raise NonFiniteLoss(
-                        f"{nonfinite} non-finite losses (limit train.max_nonfinite = "
-                        f"{cfg.train.max_nonfinite}); last at step {step}, stage '{stage.name}'. "
-                        "Lower train.lr or check the data."
-                    )
-            else:
-                if scaler:
-                    scaler.unscale_(opt)
-                if cfg.train.grad_clip:
-                    nn.utils.clip_grad_norm_([p for g in opt.param_groups for p in g["params"]], cfg.train.grad_clip)
-                if scaler:
-                    scaler.step(opt)
-                    scaler.update()
-                else:
-                    opt.step()
-            sched.step()
-            step += 1
-            if dist.world_size() > 1 and (step % cfg.train.log_every == 0 or step == total):
-                keys = sorted(parts)
-                v = torch.tensor([parts[k] for k in keys], dtype=torch.float64, device=device)
-                torch.distributed.all_reduce(v)  # log the global batch's loss, as a single process would
-                parts = dict(zip(keys, (v / dist.world_size()).tolist()))
-            if main and (step % cfg.train.log_every == 0 or step == total):
-                dt = time.time() - t0
-                rec = dict(
-                    step=step,
-                    epoch=round(step / spe, 4),
-                    stage=si,
-                    stage_name=stage.name,
-                    lr=sched.get_last_lr()[0],
-                    images_per_s=round(seen / max(dt, 1e-9), 2),
-                    nonfinite=nonfinite,
-                    **{k: round(v, 6) for k, v in parts.items()},
+                # every rank always runs backward (a rank that skipped it alone would hang the others in DDP's
+                # all-reduce); a non-finite step is dropped below, on every rank together
+                (scaler.scale(out_l["loss"] / acc) if scaler else out_l["loss"] / acc).backward()
+            for k, v in out_l.items():  # tensors: no host sync here
+                parts[k] = parts.get(k, 0.0) + v.detach().float() / acc
+            seen += len(batch["key"]) * ws
+        keys = sorted(parts)
+        vals = torch.stack([parts[k] for k in keys]).double()
+        if ws > 1:
+            for p_ in loss_fn.parameters():  # the loss's temperature lives outside DDP: average its gradient
+                if p_.grad is not None:
+                    torch.distributed.all_reduce(p_.grad)
+                    p_.grad /= ws
+            torch.distributed.all_reduce(vals)  # the global batch's losses, as a single process would see them
+            vals /= ws
+        ok = bool(torch.isfinite(vals).all())  # the step's one host sync; the same answer on every rank
+        if not ok:
+            nonfinite += 1
+            opt.zero_grad(set_to_none=True)
+            if nonfinite > cfg.train.max_nonfinite:
+                raise NonFiniteLoss(
+                    f"{nonfinite} non-finite losses (limit train.max_nonfinite = "
+                    f"{cfg.train.max_nonfinite}); last at step {step}, stage '{stage.name}'. "
+                    "Lower train.lr or check the data."
                 )
-                log.write(json.dumps(rec) + "\n")
-                log.flush()
-                if tb:
-                    for k, v in parts.items():
-                        tb.add_scalar(f"train/{k}", v, step)
-                bar.set_postfix(loss=f"{parts['loss']:.3f}", stage=si, ips=rec["images_per_s"])
-            bar.update(1)
-            if main and (step % cfg.train.ckpt_every == 0 or step == total):
+        else:
+            if scaler:
+                scaler.unscale_(opt)
+            if cfg.train.grad_clip:
+                nn.utils.clip_grad_norm_([p for g in opt.param_groups for p in g["params"]], cfg.train.grad_clip)
+            if scaler:
+                scaler.step(opt)
+                scaler.update()
+            else:
+                opt.step()
+        sched.step()
+        step += 1
+        if main and (step % cfg.train.log_every == 0 or step == total):
+            parts = dict(zip(keys, vals.tolist()))
+            dt = time.time() - t0
+            rec = dict(
+                step=step,
+                epoch=round(step / spe, 4),
+                stage=si,
+                stage_name=stage.name,
+                lr=sched.get_last_lr()[0],
+                images_per_s=round(seen / max(dt, 1e-9), 2),
+                nonfinite=nonfinite,
+                **{k: round(v, 6) for k, v in parts.items()},
+            )
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
+            if tb:
+                for k, v in parts.items():
+                    tb.add_scalar(f"train/{k}", v, step)
+            bar.set_postfix(loss=f"{parts['loss']:.3f}", stage=si, ips=rec["images_per_s"])
+        bar.update(1)
+        if step % cfg.train.ckpt_every == 0 or step == total:
+            if main:
                 save_checkpoint(out, step, model, loss_fn, opt, sched, scaler, dict(nonfinite=nonfinite))
-            if dist.world_size() > 1:
+            if ws > 1:  # the only barrier: no rank runs ahead of a checkpoint being written
                 torch.distributed.barrier()
-            if step >= total or (stop_after and step >= stop_after):
-                break
-        if stop_after and step >= stop_after:
-            break
     bar.close()
     summary = dict(
         steps=step,
@@ -321,7 +384,7 @@ def train(
         seconds=round(time.time() - t0, 2),
         images_per_s=round(seen / max(time.time() - t0, 1e-9), 2),
         device=device,
-        world_size=dist.world_size(),
+        world_size=ws,
     )
     if main:
         log.close()

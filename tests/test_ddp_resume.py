@@ -143,3 +143,56 @@ def test_killed_run_resumes_bitwise(tmp_path):
     assert res.returncode == 0, res.stderr[-3000:]
     a, b = _final(tmp_path / "full"), _final(out)
     assert all(torch.equal(a[k], b[k]) for k in a), "resumed weights differ from the uninterrupted run"
+
+
+def test_nonfinite_loss_on_one_rank_is_skipped_by_all(tmp_path):
+    "Before: the rank with a NaN skipped backward() alone and the other waited in DDP's all-reduce for ever."
+    cfg = _cfg(tmp_path, **{"train.max_steps": 4, "train.max_nonfinite": 3})
+    p = save_config(cfg, tmp_path / "c.yaml")
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc_per_node=2",
+            "--master_port=29535",
+            str(ROOT / "tests" / "dist_faults.py"),
+            str(p),
+            str(tmp_path / "run"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert r.returncode == 0, (r.stdout[-2000:], r.stderr[-3000:])
+    sums = [json.loads(x.split(" ", 2)[2]) for x in r.stdout.splitlines() if x.startswith("SUMMARY")]
+    assert len(sums) == 2 and all(s["steps"] == 4 and s["nonfinite"] == 1 for s in sums), sums
+    recs = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [r_["nonfinite"] for r_ in recs] == [0, 1, 1, 1]
+    assert sorted(x for x in r.stdout.splitlines() if x.startswith("AGREE")) == ["AGREE 0 a", "AGREE 1 a"]
+
+
+def test_gpu_check_dry_run_on_cpu(tmp_path):
+    "tests/gpu_check.py (make gpu-check) stays runnable: its steps on CPU, incl. a 2-rank torchrun killed and resumed."
+    r = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tests" / "gpu_check.py"),
+            "--device",
+            "cpu",
+            "--skip-benchmarks",
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert r.returncode == 0, (r.stdout[-2000:], r.stderr[-3000:])
+    res = json.loads((tmp_path / "gpu_check.json").read_text())
+    d = res["ddp_resume"]
+    assert d["killed_after_checkpoint"] >= 3 and d["max_abs_weight_diff"] == 0.0  # bitwise on CPU

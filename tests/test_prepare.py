@@ -1,6 +1,7 @@
 "`data_prep/prepare.py` as a user runs it: bad paths fail first and clearly, no empty manifest, atomic re-cache."
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -23,12 +24,13 @@ def raw(tmp_path_factory):
     return r
 
 
-def prep(*args):
+def prep(*args, env=None):
     p = subprocess.run(
         [sys.executable, str(ROOT / "data_prep/prepare.py"), *map(str, args), "--workers", "1"],
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env=env,
     )
     return p.returncode, p.stdout, p.stderr
 
@@ -141,3 +143,14 @@ def test_skips_of_every_part_at_the_top(raw, tmp_path):
         f.unlink()
     rc, _, err = prep("rsna", "--root", bad / "rsna", "--out", tmp_path / "rs")
     assert rc == 0 and last_line(err).startswith(f"warning: 5 of {len(dcm)} items ("), err
+
+
+def test_roots_from_settings_ini(raw, tmp_path):
+    "Without --root, prepare.py reads the dataset's folder from settings.ini [datasets]; unset, it says which key."
+    ini = (ROOT / "settings.ini").read_text().replace("rsna_pneumonia =", f"rsna_pneumonia = {raw / 'rsna'}")
+    (tmp_path / "settings.ini").write_text(ini)
+    env = {**os.environ, "PLAN_ROOT": str(tmp_path)}
+    rc, _, err = prep("rsna", "--out", tmp_path / "out", env=env)
+    assert rc == 0 and (tmp_path / "out/manifest.csv").exists(), err
+    rc, _, err = prep("chexpert", "--out", tmp_path / "cx", env=env)
+    assert rc == 2 and "set [datasets] chexpert in" in last_line(err), err

@@ -20,8 +20,8 @@ from ..data import MEAN, STD, Collator, load_cached
 from ..encoders import DualEncoder
 
 # %% auto #0
-__all__ = ['cnr', 'box_mask', 'phrase_cnr', 'miou', 'pointing', 'preprocess', 'to_original', 'Grounder', 'evaluate_grounding',
-           'uniform_miou', 'box_oracle']
+__all__ = ['cnr', 'box_mask', 'phrase_cnr', 'miou', 'pointing', 'preprocess', 'to_original', 'content_words', 'alignment_readout',
+           'Grounder', 'evaluate_grounding', 'uniform_miou', 'box_oracle']
 
 # %% ../../nbs/40_grounding.ipynb #887aae6e
 def cnr(hm: np.ndarray, inside: np.ndarray, outside: np.ndarray | None = None) -> float:
@@ -107,6 +107,32 @@ def to_original(
     return np.clip(out, 0, None) if clamp else out
 
 
+def content_words(ft, suppress: bool = True) -> torch.Tensor:
+    "The words a read-out uses: real words minus stop/negated ones (all real words when that leaves none)."
+    m = ft.word_mask & ~ft.stop if suppress else ft.word_mask
+    return m if m.any() else ft.word_mask
+
+
+def alignment_readout(
+    fi, ft, steps: int = 3, tau: float = 0.1, rho: float = 1.0, suppress: bool = True, select=None
+) -> dict:
+    """The one read-out of a model's alignment (evaluation and the explorer) for the first image and text of `fi`,
+    `ft`: `soft_region`, the mean attention of the content words (`select`: a [M] bool subset of them) after `steps`
+    refinement steps at τ `tau` and top-ρ `rho`, scaled to max 1; `similarity`, pixel · global-text cosine (the phrase
+    map); both on the feature grid; and the last refinement `state` and word `mask` for further read-outs."""
+    m = content_words(ft, suppress)
+    st = refine(ft.words * m[..., None], fi.local, m, steps=max(1, steps), tau=tau, rho=rho)[-1]
+    sel = m[0] if select is None or not (select & m[0]).any() else select & m[0]
+    A = (st.A[0] * sel[:, None]).sum(0) / sel.sum()
+    h, w = fi.grid
+    return dict(
+        soft_region=(A / A.max().clamp(min=1e-12)).reshape(h, w).float().cpu().numpy(),
+        similarity=(fi.local[0] @ ft.glob[0]).reshape(h, w).float().cpu().numpy(),
+        state=st,
+        mask=m,
+    )
+
+
 class Grounder:
     "Heatmaps of phrases on images for a trained model; image features are computed once per image."
 
@@ -121,17 +147,28 @@ class Grounder:
         max_tokens: int = 112,
         resample: str = "bilinear",
     ):
-        self.model, self.collate = model.eval().to(device), Collator(tokenizer, max_tokens)
+        self.model, self.tok, self.collate = model.eval().to(device), tokenizer, Collator(tokenizer, max_tokens)
         self.resize, self.crop, self.sigma, self.device, self.resample = resize, crop, sigma, device, resample
         self._cache: dict = {}
 
     @torch.no_grad()
     def image(self, key: str, img01: torch.Tensor):
+        "Image features and crop geometry of `key`, computed once (one image cached at a time: bounded memory)."
         if key not in self._cache:
             x, geom = preprocess(img01, self.resize, self.crop)
             fi = self.model.encode_image(x.to(self.device))
-            self._cache = {key: (fi, geom)}  # one image at a time: bounded memory
+            self._cache = {key: (fi, geom)}
         return self._cache[key]
+
+    @torch.no_grad()
+    def text(self, text: str):
+        "Text features of `text`."
+        b = {k: (v.to(self.device) if torch.is_tensor(v) else v) for k, v in self.collate.tokenize([text]).items()}
+        return self.model.encode_text(b)
+
+    def original(self, grid_map: np.ndarray, geom: tuple) -> np.ndarray:
+        "A feature-grid map in the image's original pixels, as scored."
+        return to_original(grid_map, geom, self.sigma, mode=self.resample)
 
     @torch.no_grad()
     def maps(
@@ -139,19 +176,8 @@ class Grounder:
     ) -> dict:
         "{'similarity': map, 'soft_region': map} in original pixels for `phrase` on the image."
         fi, geom = self.image(key, img01)
-        b = {k: (v.to(self.device) if torch.is_tensor(v) else v) for k, v in self.collate.tokenize([phrase]).items()}
-        ft = self.model.encode_text(b)
-        h, w = fi.grid
-        sim = (fi.local[0] @ ft.glob[0]).reshape(h, w).float().cpu().numpy()
-        m = ft.word_mask & ~ft.stop
-        m = m if m.any() else ft.word_mask
-        st = refine(ft.words * m[..., None], fi.local, m, steps=steps, tau=tau, rho=rho)[-1]
-        A = (st.A[0] * m[0, :, None]).sum(0) / m[0].sum()
-        soft = (A / A.max().clamp(min=1e-12)).reshape(h, w).float().cpu().numpy()
-        return {
-            "similarity": to_original(sim, geom, self.sigma, mode=self.resample),
-            "soft_region": to_original(soft, geom, self.sigma, mode=self.resample),
-        }
+        r = alignment_readout(fi, self.text(phrase), steps, tau, rho)
+        return {k: self.original(r[k], geom) for k in ("similarity", "soft_region")}
 
 # %% ../../nbs/40_grounding.ipynb #10ef713a
 def _phrases(root: Path, limit: int | None = None) -> tuple[pd.DataFrame, list]:

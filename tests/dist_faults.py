@@ -1,0 +1,42 @@
+"""Run by torchrun (2 CPU processes over gloo) from tests/test_ddp_resume.py: a non-finite loss on one rank only is
+skipped by every rank together (no hang), and every rank resumes from rank 0's choice of checkpoint."""
+
+import json
+import sys
+from pathlib import Path
+
+import torch
+
+import plan.train as T
+from plan import dist
+from plan.config import load_config
+
+
+class NaNOnRank1(torch.nn.Module):
+    "The real loss, made non-finite on rank 1 at its 2nd call (the 2nd optimiser step)."
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner, self.calls = inner, 0
+
+    def forward(self, fi, ft, stage):
+        out = self.inner(fi, ft, stage)
+        self.calls += 1
+        if dist.rank() == 1 and self.calls == 2:
+            out = {**out, "loss": out["loss"] * float("nan")}
+        return out
+
+
+cfg, out = load_config(sys.argv[1]), Path(sys.argv[2])
+real = T.create_loss
+T.create_loss = lambda *a, **k: NaNOnRank1(real(*a, **k))
+summary = T.train(cfg, out, progress=False)
+print("SUMMARY", dist.rank(), json.dumps(summary), flush=True)
+
+# every rank loads the checkpoint rank 0 chose, whatever it would have picked itself
+for name in ("a", "b"):
+    (out / "agree" / name).mkdir(parents=True, exist_ok=True)
+    (out / "agree" / name / "model.safetensors").write_bytes(b"")
+got = T.agree_on_checkpoint(out / "agree" / ("a" if dist.rank() == 0 else "b"))
+print("AGREE", dist.rank(), got.name, flush=True)
+dist.cleanup()
