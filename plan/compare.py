@@ -17,7 +17,8 @@ from .config import ExperimentConfig, StageConfig
 from .evaluation.suite import HEADLINE
 
 # %% auto #0
-__all__ = ['VARIANTS', 'DEFAULT_VARIANTS', 'variant_config', 'collect', 'summarize', 'paired', 'verdict']
+__all__ = ['VARIANTS', 'DEFAULT_VARIANTS', 'TUNE_LRS', 'TUNE_METRIC', 'variant_config', 'collect', 'summarize', 'paired',
+           'verdict', 'method_of', 'tune', 'chosen_lrs', 'tuned_config']
 
 # %% ../nbs/54_compare.ipynb #b20a915b
 VARIANTS: dict[str, dict] = {
@@ -128,3 +129,62 @@ def verdict(p: pd.DataFrame, ref: str = "plan") -> list[str]:
             f"{ref} is {how} {r.vs} on {r.metric}: {r.diff:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}], won {r.wins}/{r.n} seeds"
         )
     return lines
+
+# %% ../nbs/54_compare.ipynb #7a1e0c02
+TUNE_LRS = (3e-4, 1e-3, 3e-3)  # train.lr values tried for every method alike
+TUNE_METRIC = ("grounding", "pointing_soft_region")  # on the validation phrases; higher is better
+
+
+def method_of(variant: str) -> str:
+    "The loss method a variant trains with (its tuning group)."
+    return VARIANTS[variant]["loss.method"]
+
+
+def tune(
+    base: ExperimentConfig,
+    out: str | Path,
+    methods=("clip", "gloria", "mgca_token", "plan"),
+    lrs=TUNE_LRS,
+    seed: int = 0,
+    device: str = "cpu",
+    smoke: bool = False,
+) -> pd.DataFrame:
+    """Train each method at each learning rate of `lrs` (the comparison's budget, seed `seed`) into `out/<method>/
+    lr<lr>` and score it on the validation grounding phrases; one row per run (reused when already scored)."""
+    from plan.evaluation.suite import evaluate
+    from plan.train import train
+
+    rows = []
+    for method in methods:
+        for lr in lrs:
+            cfg = variant_config(base, method, seed)
+            cfg.train.lr, cfg.eval.grounding_split = lr, "val"
+            run = Path(out) / method / f"lr{lr:g}"
+            if not (run / "eval" / "metrics.json").exists():
+                train(cfg, run, progress=False)
+                evaluate(run, "grounding", run / "eval", device=device, smoke=smoke)
+            g = json.loads((run / "eval" / "metrics.json").read_text())["grounding"]
+            rows.append(
+                dict(
+                    method=method,
+                    lr=lr,
+                    pointing_val=g["pointing_soft_region"],
+                    cnr_val=g["cnr_soft_region"],
+                    n_phrases_val=g["protocol"]["n_phrases"],
+                    split=g["protocol"]["split"],
+                )
+            )
+    return pd.DataFrame(rows)
+
+
+def chosen_lrs(tab: pd.DataFrame, metric: str = "pointing_val") -> dict[str, float]:
+    "Each method's learning rate with the best validation `metric` (ties: the smaller rate)."
+    best = tab.sort_values(["method", metric, "lr"], ascending=[True, False, True]).groupby("method").head(1)
+    return dict(zip(best.method, best.lr))
+
+
+def tuned_config(base: ExperimentConfig, name: str, seed: int, lrs: dict[str, float]) -> ExperimentConfig:
+    "`variant_config` with the learning rate tuning chose for the variant's method (unchanged when not tuned)."
+    cfg = variant_config(base, name, seed)
+    cfg.train.lr = lrs.get(method_of(name), cfg.train.lr)
+    return cfg

@@ -252,6 +252,7 @@ class EvalConfig:
     grounding_sigma: float = 1.5
     multibox: str = "vios_compat"  # vios_compat (the public MS-CXR CNR) | per_box | union
     grounding_resample: str = "bilinear"  # grid → original pixels: bilinear | nearest (hi-ml's default)
+    grounding_split: str = "test"  # MS-CXR split scored where grounding.csv has one: test | val | train | all
     detection_epochs: float = 5.0  # detector fine-tuning epochs per label fraction (at least detection_min_steps)
     detection_min_steps: int = 30
     detection_size: int = 0  # detector input side in pixels; 0: the cached images'
@@ -349,6 +350,8 @@ def validate(cfg: ExperimentConfig, src: str = "config") -> ExperimentConfig:
         bad("eval.multibox", cfg.eval.multibox, "per_box | union | vios_compat")
     if cfg.eval.grounding_resample not in ("bilinear", "nearest"):
         bad("eval.grounding_resample", cfg.eval.grounding_resample, "bilinear | nearest")
+    if cfg.eval.grounding_split not in ("test", "val", "train", "all"):
+        bad("eval.grounding_split", cfg.eval.grounding_split, "test | val | train | all")
     for t in cfg.eval.tasks:
         if t not in ("grounding", "retrieval", "zeroshot", "detection"):
             bad("eval.tasks", t, "grounding | retrieval | zeroshot | detection")
@@ -519,7 +522,7 @@ register_preset(
         data=dict(dataset="mimic-cxr", image_size=224, resize=256, max_tokens=112),
         model=dict(image_backbone="resnet50", text_model="emilyalsentzer/Bio_ClinicalBERT"),
         stages=_three_stages(50.0),
-        train=dict(batch_size=144, lr=2e-5, lr_text=2e-5),
+        train=dict(batch_size=144, lr=2e-5, lr_text=2e-5, ckpt_every=1000),  # 144,000 images between checkpoints
     ),
 )
 

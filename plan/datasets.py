@@ -26,7 +26,7 @@ from .reports import findings_impression
 # %% auto #0
 __all__ = ['CACHE_FORMAT', 'FRONTAL', 'SKIP_WARN', 'MS_CXR_COLUMNS', 'COMPETITION', 'DataError', 'load_image', 'cache_state',
            'cache_image', 'build_cache', 'prepare_mimic', 'check_reports_root', 'reason_counts', 'validation_report',
-           'read_ms_cxr', 'image_manifest', 'prepare_rsna', 'make_5x200', 'prepare_synthcxr']
+           'read_ms_cxr', 'read_grounding', 'image_manifest', 'prepare_rsna', 'make_5x200', 'prepare_synthcxr']
 
 # %% ../nbs/14_datasets.ipynb #2ac43238
 class DataError(ValueError):
@@ -341,6 +341,7 @@ def read_ms_cxr(path: str | Path) -> pd.DataFrame:
                     image_width=ims[a["image_id"]]["width"],
                     image_height=ims[a["image_id"]]["height"],
                     path=ims[a["image_id"]].get("path", ""),
+                    **({"split": ims[a["image_id"]]["split"]} if "split" in ims[a["image_id"]] else {}),
                 )
                 for a in js["annotations"]
             ]
@@ -348,7 +349,8 @@ def read_ms_cxr(path: str | Path) -> pd.DataFrame:
             raise DataError(f"{path}: not a readable JSON file ({e})") from None
         except (KeyError, TypeError, IndexError) as e:
             raise DataError(f"{path}: not the MS-CXR COCO layout (missing or malformed {e})") from None
-        return pd.DataFrame(rows, columns=[*MS_CXR_COLUMNS, "path"]).astype({"dicom_id": str})
+        cols = [*MS_CXR_COLUMNS, "path", *(["split"] if rows and "split" in rows[0] else [])]
+        return pd.DataFrame(rows, columns=cols).astype({"dicom_id": str})
     g = pd.read_csv(path, dtype={"dicom_id": str})
     if missing := set(MS_CXR_COLUMNS) - set(g.columns):
         raise DataError(f"{path}: missing columns {sorted(missing)}")
@@ -375,8 +377,21 @@ def _grounding_from_mscxr(ms_cxr: str | Path | pd.DataFrame, man: pd.DataFrame, 
             height=m.loc[g.dicom_id, "height"].values,
         )
     )
+    if "split" in g.columns:  # MS-CXR's own split (train / val / test), when the release has one
+        gr["split"] = g["split"].values
     gr.to_csv(out / "grounding.csv", index=False)
     return gr
+
+
+def read_grounding(root: str | Path, split: str = "test") -> pd.DataFrame:
+    """`grounding.csv` of a prepared folder: the rows of MS-CXR split `split` (`test`, `val`, `train`; `all`: every
+    row). A file without a split column is all test set (asking it for `val` or `train` is an error)."""
+    g = pd.read_csv(Path(root) / "grounding.csv", dtype={"key": str})
+    if split in ("all", "test") and "split" not in g.columns:  # a release without splits: all of it is the test set
+        return g
+    if "split" not in g.columns:
+        raise DataError(f"{Path(root) / 'grounding.csv'}: no split column, so no {split!r} phrases to score")
+    return g if split == "all" else g[g.split == split].reset_index(drop=True)
 
 # %% ../nbs/14_datasets.ipynb #3ef0f018
 def _hash_split(key: str, seed: int = 0, fracs=(0.7, 0.1, 0.2)) -> str:

@@ -74,11 +74,12 @@ class _GatherWithGrad(torch.autograd.Function):
         return g[ctx.r * ctx.n : (ctx.r + 1) * ctx.n]
 
 
-def gather(x: Tensor) -> Tensor:
-    "Concatenate `x` from every rank along dim 0, keeping every slice's gradient; dim 1 (words) is zero-padded to the longest rank."
+def gather(x: Tensor, ragged: bool = False) -> Tensor:
+    """Concatenate `x` from every rank along dim 0, keeping every slice's gradient. `ragged`: dim 1 (words) may differ
+    between ranks and is zero-padded to the longest (one extra all-reduce and host sync; image tensors need none)."""
     if not is_dist():
         return x
-    if x.ndim > 1:
+    if ragged and x.ndim > 1:
         n = torch.tensor([x.shape[1]], device=x.device)
         dist.all_reduce(n, op=dist.ReduceOp.MAX)
         if int(n) > x.shape[1]:

@@ -108,7 +108,11 @@ class GloriaLoss(nn.Module):
         w, m = gloria_words(txt)
         Z = gloria_scores(w, m, gather(img.local), c.gloria_tau1, c.gloria_tau2)  # [l local, i global]
         # one process: the [captions, images] matrix is the whole one, used in both directions (as published)
-        Zt = Z if world_size() == 1 else gloria_scores(gather(w), gather(m), img.local, c.gloria_tau1, c.gloria_tau2)
+        Zt = (
+            Z
+            if world_size() == 1
+            else gloria_scores(gather(w, True), gather(m, True), img.local, c.gloria_tau1, c.gloria_tau2)
+        )
         lab = torch.arange(len(w), device=w.device) + offset(len(w))
         return F.cross_entropy(c.gloria_tau3 * Zt.T, lab) + F.cross_entropy(c.gloria_tau3 * Z, lab)
 
@@ -233,7 +237,9 @@ class PLANLoss(nn.Module):
             st_ = (
                 s
                 if world_size() == 1
-                else plan_cross_scores(gather(W), gather(m), gather(alpha), img.local, last.tau, last.rho, c.tau_cross)
+                else plan_cross_scores(
+                    gather(W, True), gather(m, True), gather(alpha, True), img.local, last.tau, last.rho, c.tau_cross
+                )
             )
             lab = torch.arange(len(W), device=W.device) + offset(len(W))
             cross = _sym_ce(c.tau_cross_ce * s, lab, c.tau_cross_ce * st_.T)

@@ -285,27 +285,29 @@ def _write_tables(out: Path, studies: list[dict], size: int):
     )
     ms = []
     for s in studies:
-        if s["row"]["split"] != "test":
+        sp = {"validate": "val", "test": "test"}.get(s["row"]["split"])  # MS-CXR's split names; none for train
+        if sp is None:
             continue
         for p in s["phrases"]:
             for x, y, w, h in p["boxes"]:
-                ms.append(
-                    [s["row"]["dicom_id"], p["category"], p["label_text"], s["path"], x, y, w, h, size, size, "test"]
-                )
+                ms.append([s["row"]["dicom_id"], p["category"], p["label_text"], s["path"], x, y, w, h, size, size, sp])
     _csv(
         out / "ms-cxr" / "MS_CXR_Local_Alignment_v1.1.0.csv",
         ["dicom_id", "category_name", "label_text", "path", "x", "y", "w", "h", "image_width", "image_height", "split"],
         ms,
     )
     cats = sorted({r[1] for r in ms})  # the release also ships the same boxes as COCO-style JSON
-    ims: dict[str, tuple[int, str]] = {}  # dicom_id -> (COCO image id, path)
+    ims: dict[str, tuple[int, str, str]] = {}  # dicom_id -> (COCO image id, path, split)
     for r in ms:
-        ims.setdefault(r[0], (len(ims) + 1, r[3]))
+        ims.setdefault(r[0], (len(ims) + 1, r[3], r[10]))
     coco = dict(
         info=dict(description="SynthCXR boxes in the MS-CXR COCO layout"),
         licenses=[],
         categories=[dict(id=i + 1, name=c, supercategory="finding") for i, c in enumerate(cats)],
-        images=[dict(id=i, file_name=f"{k}.jpg", path=path, width=size, height=size) for k, (i, path) in ims.items()],
+        images=[
+            dict(id=i, file_name=f"{k}.jpg", path=path, width=size, height=size, split=sp)
+            for k, (i, path, sp) in ims.items()
+        ],
         annotations=[
             dict(
                 id=j + 1,

@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib.patches import Rectangle
 
 from .data import load_cached
+from .datasets import read_grounding
 from .evaluation.grounding import Grounder
 
 # %% auto #0
@@ -25,7 +26,7 @@ __all__ = ['grounding_examples', 'grounding_figure']
 # %% ../nbs/50_viz.ipynb #57e93cad
 def grounding_examples(root: str | Path, per_category: int = 1, n: int | None = None) -> pd.DataFrame:
     "Test phrases to show: the first `per_category` (key, phrase) of each category of `grounding.csv`, with boxes."
-    g = pd.read_csv(Path(root) / "grounding.csv", dtype={"key": str})
+    g = read_grounding(root, "test")
     first = g.drop_duplicates(["key", "phrase"]).groupby("category").head(per_category)
     pick = first[["key", "phrase", "category"]].head(n) if n else first[["key", "phrase", "category"]]
     return pick.merge(g[["key", "phrase", "x", "y", "w", "h"]], on=["key", "phrase"])

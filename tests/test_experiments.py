@@ -129,6 +129,8 @@ def test_benchmarks_smoke(tmp_path):
     assert b["train_step"]["default_speedup_vs_previous_regime"] > 0
     assert (tmp_path / "benchmarks.png").exists()
     assert all(b[k] > 0 for k in ("cache_jpeg_images_per_s", "cache_dicom_images_per_s", "loader_images_per_s"))
+    assert set(b["loader_224px_images_per_s_per_worker"]) == {"cache 512 px", "cache 256 px"}
+    assert all(v >= 1 for v in b["loader_workers_needed"].values())
 
 
 def test_explore_untrained_tiny_model(tmp_path):
@@ -146,7 +148,7 @@ def test_explore_untrained_tiny_model(tmp_path):
 def test_compare_smoke(tmp_path):
     run_notebook(
         "compare.ipynb",
-        dict(smoke=True, variants="clip,plan", seeds=2, out_dir=str(tmp_path)),
+        dict(smoke=True, variants="clip,plan", seeds=2, lrs="1e-3,3e-3", out_dir=str(tmp_path)),
         tmp_path,
         html=False,
     )
@@ -158,4 +160,9 @@ def test_compare_smoke(tmp_path):
     pr = pd.read_csv(tmp_path / "paired.csv")
     assert set(pr.vs) == {"clip"} and (pr.n == 2).all()
     assert (tmp_path / "word_maps.png").exists()
+    tab = pd.read_csv(tmp_path / "tuning.csv")  # each method tried at both rates, scored on validation phrases
+    assert sorted(zip(tab.method, tab.lr)) == [("clip", 1e-3), ("clip", 3e-3), ("plan", 1e-3), ("plan", 3e-3)]
+    assert set(tab.split) == {"val"} and (tab.n_phrases_val > 0).all() and tab.chosen.sum() == 2
+    chosen = dict(zip(tab[tab.chosen].method, tab[tab.chosen].lr))
+    assert all(lr == chosen[v] for v, lr in zip(df.variant, df.lr))  # the comparison trains at the chosen rates
     assert all(has for _, has in _figure_cells(tmp_path / "compare.ipynb"))

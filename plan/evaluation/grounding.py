@@ -17,6 +17,7 @@ from scipy.ndimage import gaussian_filter
 
 from ..alignment import refine
 from ..data import MEAN, STD, Collator, load_cached
+from ..datasets import read_grounding
 from ..encoders import DualEncoder
 
 # %% auto #0
@@ -180,9 +181,9 @@ class Grounder:
         return {k: self.original(r[k], geom) for k in ("similarity", "soft_region")}
 
 # %% ../../nbs/40_grounding.ipynb #10ef713a
-def _phrases(root: Path, limit: int | None = None) -> tuple[pd.DataFrame, list]:
-    "The manifest (indexed by key) and the (key, phrase) groups of `grounding.csv`, in a fixed order."
-    g = pd.read_csv(root / "grounding.csv", dtype={"key": str})
+def _phrases(root: Path, limit: int | None = None, split: str = "test") -> tuple[pd.DataFrame, list]:
+    "The manifest (indexed by key) and the (key, phrase) groups of `grounding.csv` (split `split`), in a fixed order."
+    g = read_grounding(root, split)
     man = pd.read_csv(root / "manifest.csv", dtype={"key": str}, keep_default_na=False).set_index("key")
     return man, list(g.groupby(["key", "phrase"], sort=True))[:limit]
 
@@ -202,10 +203,11 @@ def evaluate_grounding(
     tau: float = 0.1,
     rho: float = 1.0,
     resample: str = "bilinear",
+    split: str = "test",  # the MS-CXR split scored (`val` to choose settings, `all`)
 ) -> tuple[dict, pd.DataFrame]:
-    "Score every (image, phrase) of `grounding.csv`; returns (summary metrics, per-phrase table)."
+    "Score every (image, phrase) of `grounding.csv` in `split`; returns (summary metrics, per-phrase table)."
     root = Path(data_root)
-    man, groups = _phrases(root, limit)
+    man, groups = _phrases(root, limit, split)
     gr = Grounder(model, tokenizer, resize, crop, sigma, device, resample=resample)
     rows = []
     for (key, phrase), d in groups:
@@ -228,6 +230,7 @@ def evaluate_grounding(
             resample=resample,
             thresholds=list(thresholds),
             readout=dict(steps=steps, tau=tau, rho=rho),
+            split=split,
             n_phrases=len(df),
         )
     }
@@ -239,12 +242,14 @@ def evaluate_grounding(
     return summary, df
 
 # %% ../../nbs/40_grounding.ipynb #85868999
-def uniform_miou(data_root: str | Path, thresholds=(0.1, 0.2, 0.3, 0.4, 0.5), limit: int | None = None) -> float:
+def uniform_miou(
+    data_root: str | Path, thresholds=(0.1, 0.2, 0.3, 0.4, 0.5), limit: int | None = None, split: str = "test"
+) -> float:
     "mIoU of a map that is 1 everywhere, aggregated as `evaluate_grounding` does (mean over categories)."
     from PIL import Image
 
     root = Path(data_root)
-    man, groups = _phrases(root, limit)
+    man, groups = _phrases(root, limit, split)
     rows = []
     for (key, _), d in groups:
         with Image.open(root / man.loc[key, "image"]) as im:
@@ -263,11 +268,12 @@ def box_oracle(
     thresholds=(0.1, 0.2, 0.3, 0.4, 0.5),
     resample: str = "bilinear",
     limit: int | None = None,
+    split: str = "test",
 ) -> dict:
     """The best a map on this grid can score: each phrase's boxes rasterised onto the model's grid (the fraction of
     each cell they cover), then blurred, resized and scored exactly as a model's map. Mean over categories."""
     root = Path(data_root)
-    man, groups = _phrases(root, limit)
+    man, groups = _phrases(root, limit, split)
     rows = []
     for (key, _), d in groups:
         H, W = int(d.height.iloc[0]), int(d.width.iloc[0])

@@ -113,9 +113,10 @@ def _tasks(
             multibox=ev.multibox if ev else "vios_compat",
             resample=ev.grounding_resample if ev else "bilinear",
             thresholds=tuple(ev.iou_thresholds) if ev else (0.1, 0.2, 0.3, 0.4, 0.5),
+            split=ev.grounding_split if ev else "test",
         )
         g, df = evaluate_grounding(model, tok, root, device=device, limit=20 if smoke else None, **kw, **readout(cfg))
-        g["miou_uniform_map"] = uniform_miou(root, kw["thresholds"], limit=20 if smoke else None)  # the floor
+        g["miou_uniform_map"] = uniform_miou(root, kw["thresholds"], 20 if smoke else None, kw["split"])  # the floor
         grid = kw["crop"] // model.image.reduction  # the best any map on this grid can do, scored the same way
         g["oracle"] = box_oracle(root, grid, limit=20 if smoke else None, **kw)
         res["grounding"] = g
