@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from plan.datasets import (
-    COMPETITION,
     DataError,
     _finish,
     _hash_split,
@@ -22,6 +21,7 @@ from plan.datasets import (
     check_reports_root,
     image_manifest,
     make_5x200,
+    read_manifest,
     prepare_mimic,
     prepare_rsna,
     prepare_synthcxr,
@@ -75,9 +75,7 @@ def prepare_chexpert(
     for c in labels:
         man[f"label:{c}"] = df[c].values
     rep = _finish(out, man, res, {}, excluded)
-    m = pd.read_csv(out / "manifest.csv", dtype={"key": str}, keep_default_na=False)
-    for c in COMPETITION:
-        m[f"label:{c}"] = pd.to_numeric(m[f"label:{c}"], errors="coerce")
+    m = read_manifest(out)
     r5 = make_5x200(m.assign(text=""), out, n_5x200, seed, split=split_for_5x200)
     r5.to_csv(out / "retrieval_5x200.csv", index=False)
     rep["5x200"] = r5.cls.value_counts().to_dict() if len(r5) else {}

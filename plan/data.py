@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch.utils.data import Dataset
 
-from .datasets import DataError
+from .datasets import DataError, read_manifest
 
 # %% auto #0
 __all__ = ['MEAN', 'STD', 'STOP', 'NEG_CUE', 'NEG_END', 'load_cached', 'resize_short', 'transform', 'CXRDataset',
@@ -84,10 +84,7 @@ class CXRDataset(Dataset):
     ):
         self.root = Path(root)
         if manifest is None:
-            p = self.root / "manifest.csv"
-            if not p.exists():
-                raise DataError(f"{p}: manifest is missing; prepare the data first (data_prep/prepare.py)")
-            manifest = pd.read_csv(p, dtype={"key": str}, keep_default_na=False)
+            manifest = read_manifest(self.root)
         self.df = manifest[manifest.split == split].reset_index(drop=True) if split else manifest.reset_index(drop=True)
         self.resize, self.crop, self.augment, self.seed = resize, crop, augment, seed
         self.epoch = 0

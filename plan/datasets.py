@@ -24,13 +24,28 @@ from .dicom import DicomError, read_dicom
 from .reports import findings_impression
 
 # %% auto #0
-__all__ = ['CACHE_FORMAT', 'FRONTAL', 'SKIP_WARN', 'MS_CXR_COLUMNS', 'COMPETITION', 'DataError', 'load_image', 'cache_state',
-           'cache_image', 'build_cache', 'prepare_mimic', 'check_reports_root', 'reason_counts', 'validation_report',
-           'read_ms_cxr', 'read_grounding', 'image_manifest', 'prepare_rsna', 'make_5x200', 'prepare_synthcxr']
+__all__ = ['CACHE_FORMAT', 'FRONTAL', 'SKIP_WARN', 'MS_CXR_COLUMNS', 'COMPETITION', 'DataError', 'read_manifest', 'load_image',
+           'cache_state', 'cache_image', 'build_cache', 'prepare_mimic', 'check_reports_root', 'reason_counts',
+           'validation_report', 'read_ms_cxr', 'read_grounding', 'image_manifest', 'prepare_rsna', 'make_5x200',
+           'prepare_synthcxr']
 
 # %% ../nbs/14_datasets.ipynb #2ac43238
 class DataError(ValueError):
     "Bad input data; the message names the file and the problem."
+
+
+def read_manifest(path: str | Path) -> pd.DataFrame:
+    """A prepared `manifest.csv` (or the folder holding it): keys as strings, text columns with "" (never NaN), and
+    `label:*` columns numeric (1, 0, -1; NaN where the label is not mentioned)."""
+    p = Path(path)
+    p = p / "manifest.csv" if p.is_dir() else p
+    if not p.exists():
+        raise DataError(f"{p}: manifest is missing; prepare the data first (data_prep/prepare.py)")
+    m = pd.read_csv(p, dtype={"key": str, "subject_id": str, "study_id": str}, keep_default_na=False)
+    for c in m.columns:
+        if c.startswith("label:"):
+            m[c] = pd.to_numeric(m[c], errors="coerce")
+    return m
 
 
 def load_image(path: str | Path) -> np.ndarray:  # float32 [H, W] in [0, 1]
@@ -220,7 +235,7 @@ def prepare_mimic(
     extra = (lambda m: _grounding_from_mscxr(boxes, m, out)) if boxes is not None else None
     rep = _finish(out, man, res, skipped, excluded, extra=extra)
     if n_5x200 and (out / "manifest.csv").exists():
-        r5 = make_5x200(pd.read_csv(out / "manifest.csv", dtype={"key": str}), out, n_5x200, seed)
+        r5 = make_5x200(read_manifest(out), out, n_5x200, seed)
         r5.to_csv(out / "retrieval_5x200.csv", index=False)
         rep["5x200"] = r5.cls.value_counts().to_dict() if len(r5) else {}
         _write_json(out / "validation.json", rep)

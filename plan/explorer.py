@@ -19,7 +19,7 @@ from PIL import Image
 
 from .alignment import word_importance
 from .data import load_cached
-from .datasets import load_image
+from .datasets import load_image, read_manifest
 from .encoders import DualEncoder, load_tokenizer
 from .evaluation.grounding import Grounder, alignment_readout
 
@@ -176,7 +176,7 @@ class ExplorerWidget:
         self.samples = pd.DataFrame()
         self.boxes = pd.DataFrame()
         if self.root and (self.root / "manifest.csv").exists():
-            man = pd.read_csv(self.root / "manifest.csv", dtype={"key": str}, keep_default_na=False)
+            man = read_manifest(self.root)
             self.samples = man[man.split == split].reset_index(drop=True)
             if (self.root / "grounding.csv").exists():
                 self.boxes = pd.read_csv(self.root / "grounding.csv", dtype={"key": str})

@@ -257,6 +257,8 @@ class PLANLoss(nn.Module):
 class ClipLoss(nn.Module):
     "Global InfoNCE only (ConVIRT / CLIP)."
 
+    uses_local = False  # no local term: the image encoder's local projection gets no gradient (DDP must know)
+
     def __init__(self, cfg: LossConfig):
         super().__init__()
         self.cfg = cfg

@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 
+from .datasets import read_manifest
 from .reports import openi_reports
 
 # %% auto #0
@@ -33,7 +33,7 @@ def radiology_corpus(synthcxr_root: str | Path | None = None, openi: bool = True
             if t.strip():
                 texts.append(" ".join(t.split()))
     if synthcxr_root:
-        m = pd.read_csv(Path(synthcxr_root) / "manifest.csv", dtype={"key": str}, keep_default_na=False)
+        m = read_manifest(synthcxr_root)
         texts += [t for t in m[m.split == "train"].text if t.strip()]
     return texts
 

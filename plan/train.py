@@ -197,9 +197,10 @@ def loader_workers(cfg: ExperimentConfig) -> int:
     return cfg.data.num_workers if cfg.data.num_workers >= 0 else read_settings().num_workers
 
 
-def uses_all_parameters(cfg: ExperimentConfig) -> bool:
-    "Whether every parameter gets a gradient (else DDP needs `find_unused_parameters`): not when no local term runs."
-    return cfg.loss.method != "clip" and any(s.lambda_local > 0 for s in cfg.stages)
+def uses_all_parameters(cfg: ExperimentConfig, loss: nn.Module) -> bool:
+    """Whether every parameter gets a gradient (else DDP needs `find_unused_parameters`): not when the loss declares no
+    local term (`uses_local = False`) or every stage switches it off."""
+    return getattr(loss, "uses_local", True) and any(s.lambda_local > 0 for s in cfg.stages)
 
 
 def sync_batchnorm(model: nn.Module) -> nn.Module:
@@ -280,7 +281,7 @@ def train(
         model = nn.parallel.DistributedDataParallel(
             model,
             device_ids=[torch.device(device).index] if cuda else None,
-            find_unused_parameters=not uses_all_parameters(cfg),
+            find_unused_parameters=not uses_all_parameters(cfg, loss_fn),
         )
     log = open(out / "metrics.jsonl", "a") if main else None
     tb = None

@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.patches import Rectangle
 
 from .data import load_cached
-from .datasets import read_grounding
+from .datasets import read_grounding, read_manifest
 from .evaluation.grounding import Grounder
 
 # %% auto #0
@@ -41,7 +41,7 @@ def grounding_figure(
 ):
     "Rows: findings; columns: the image with its boxes, then each grounder's soft region (and one phrase map)."
     root, readout = Path(root), readout or {}
-    man = pd.read_csv(root / "manifest.csv", dtype={"key": str}, keep_default_na=False).set_index("key")
+    man = read_manifest(root).set_index("key")
     groups = list(examples.groupby(["key", "phrase"], sort=False))
     cols = 1 + len(grounders) + (phrase_map is not None)
     fig, axes = plt.subplots(

@@ -20,6 +20,7 @@ from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.ops import MultiScaleRoIAlign, box_iou
 
 from ..data import MEAN, STD, load_cached
+from ..datasets import read_manifest
 
 # %% auto #0
 __all__ = ['IOU_THRESHOLDS', 'average_precision', 'mean_ap', 'StageBackbone', 'build_detector', 'finetune_detector', 'predict',
@@ -190,7 +191,7 @@ def evaluate_detection(
         raise FileNotFoundError(
             f"{rs / 'detection.csv'}: no RSNA-format boxes; prepare RSNA (data_prep/prepare.py rsna)"
         )
-    man = pd.read_csv(rs / "manifest.csv", dtype={"key": str}, keep_default_na=False)
+    man = read_manifest(rs)
     boxes = pd.read_csv(rs / "detection.csv", dtype={"key": str})
     pos = set(boxes[boxes.Target == 1].key)
     tr = man[(man.split == "train") & man.key.isin(pos)].sort_values("key")

@@ -17,7 +17,7 @@ from scipy.ndimage import gaussian_filter
 
 from ..alignment import refine
 from ..data import MEAN, STD, Collator, load_cached
-from ..datasets import read_grounding
+from ..datasets import read_grounding, read_manifest
 from ..encoders import DualEncoder
 
 # %% auto #0
@@ -184,7 +184,7 @@ class Grounder:
 def _phrases(root: Path, limit: int | None = None, split: str = "test") -> tuple[pd.DataFrame, list]:
     "The manifest (indexed by key) and the (key, phrase) groups of `grounding.csv` (split `split`), in a fixed order."
     g = read_grounding(root, split)
-    man = pd.read_csv(root / "manifest.csv", dtype={"key": str}, keep_default_na=False).set_index("key")
+    man = read_manifest(root).set_index("key")
     return man, list(g.groupby(["key", "phrase"], sort=True))[:limit]
 
 

@@ -18,7 +18,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ..data import CXRDataset
-from ..datasets import COMPETITION
+from ..datasets import COMPETITION, read_manifest
 
 # %% auto #0
 __all__ = ['backbone_features', 'label_subset', 'fit_probe', 'evaluate_probe']
@@ -87,9 +87,9 @@ def evaluate_probe(
     tasks = []
     rs = root / "rsna" / "manifest.csv"
     if rs.exists():
-        m = pd.read_csv(rs, dtype={"key": str}, keep_default_na=False)
+        m = read_manifest(rs)
         tasks.append(("rsna_pneumonia", rs.parent, m, ["label:Pneumonia"]))
-    mm = pd.read_csv(root / "manifest.csv", dtype={"key": str}, keep_default_na=False)
+    mm = read_manifest(root)
     cols = [f"label:{c}" for c in COMPETITION if f"label:{c}" in mm]
     if cols:
         tasks.append(("chexpert5", root, mm, cols))

@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 
 from ..data import Collator, CXRDataset
+from ..datasets import read_manifest
 from ..encoders import DualEncoder
 
 # %% auto #0
@@ -70,7 +71,7 @@ def evaluate_retrieval(
     c = r5.cls.values
     out = {f"precision_i2t@{k}": v for k, v in precision_at_k(sim, c, c, ks).items()}
     out.update({f"precision_t2i@{k}": v for k, v in precision_at_k(sim.T, c, c, ks).items()})
-    man = pd.read_csv(root / "manifest.csv", dtype={"key": str}, keep_default_na=False)
+    man = read_manifest(root)
     test = man[man.split == "test"]
     iv2, tv2 = embed(model, tokenizer, root, test, resize, crop, batch_size, device)
     s2 = (iv2 @ tv2.T).numpy()
