@@ -21,10 +21,10 @@ from plan.datasets import (
     check_reports_root,
     image_manifest,
     make_5x200,
-    read_manifest,
     prepare_mimic,
     prepare_rsna,
     prepare_synthcxr,
+    read_manifest,
 )
 from .reports import parse_openi_xml
 

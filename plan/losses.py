@@ -21,9 +21,9 @@ from .dist import gather, offset, world_size
 from .encoders import ImageFeatures, TextFeatures
 
 # %% auto #0
-__all__ = ['CHUNK_ELEMENTS', 'LOSSES', 'GlobalInfoNCE', 'blocked', 'gloria_scores', 'gloria_words', 'GloriaLoss', 'MGCATokenLoss',
-           'plan_cross_scores', 'PLANLoss', 'ClipLoss', 'create_loss', 'random_features', 'gloria_loop', 'plan_loop',
-           'mgca_loop']
+__all__ = ['CHUNK_ELEMENTS', 'CHUNK_ELEMENTS_GPU', 'LOSSES', 'GlobalInfoNCE', 'blocked', 'gloria_scores', 'gloria_words',
+           'GloriaLoss', 'MGCATokenLoss', 'plan_cross_scores', 'PLANLoss', 'ClipLoss', 'create_loss', 'random_features',
+           'gloria_loop', 'plan_loop', 'mgca_loop']
 
 # %% ../nbs/23_losses.ipynb #c7f695d3
 def _sym_ce(logits: Tensor, labels: Tensor, logits_t: Tensor) -> Tensor:
@@ -48,14 +48,16 @@ class GlobalInfoNCE(nn.Module):
             return _sym_ce(s * v @ T.T, lab, s * t @ V.T)
 
 # %% ../nbs/23_losses.ipynb #8564ef04
-CHUNK_ELEMENTS = 1 << 21  # caption blocks of about this many (caption, image, word, pixel) entries
+CHUNK_ELEMENTS = 1 << 21  # caption blocks of about this many (caption, image, word, pixel) entries, on CPU
+CHUNK_ELEMENTS_GPU = 1 << 28  # on a GPU: memory, not cache, is the limit (~1 GiB of float32 per [L, I, M, N] block)
 
 
 def blocked(fn, words: Tensor, *rest, n_img: int, n_pix: int, **kw) -> Tensor:
     "Apply `fn(words_block, *rest_block, **kw)` over blocks of captions and concatenate: the [L, I, M, N] tensors are"
     " built a cache-sized block at a time (on CPU, whole-batch versions were 3–8× slower from memory traffic alone)."
     L, M = words.shape[:2]
-    step = max(1, CHUNK_ELEMENTS // max(1, n_img * M * n_pix))
+    chunk = CHUNK_ELEMENTS if words.device.type == "cpu" else CHUNK_ELEMENTS_GPU
+    step = max(1, chunk // max(1, n_img * M * n_pix))
     if step >= L:
         return fn(words, *rest, **kw)
     wmask = rest[0]  # [L, M]: each block is trimmed to its longest caption (padding costs nothing)
