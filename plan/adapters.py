@@ -18,7 +18,6 @@ from plan.datasets import (
     _finish,
     _hash_split,
     build_cache,
-    check_reports_root,
     image_manifest,
     make_5x200,
     prepare_mimic,
@@ -234,12 +233,8 @@ def prepare(
         raise DataError(f"--root {root} does not exist")
     if cache_size < 16:
         raise DataError(f"--cache-size {cache_size}: must be at least 16 pixels (the long side of cached images)")
-    if reports and dataset in ("mimic-cxr", "ms-cxr"):
-        check_reports_root(reports)
     if dataset == "openi" and not images:
         raise DataError("openi needs --images (the folder of Open-I PNGs): without images nothing can be prepared")
-    if ms_cxr and not Path(ms_cxr).is_file():
-        raise DataError(f"--ms-cxr {ms_cxr}: MS-CXR annotation file does not exist")
     if dataset in ("mimic-cxr", "ms-cxr"):
         if not reports:
             raise DataError(f"{dataset} needs --reports (the MIMIC-CXR reports folder holding files/)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +19,7 @@ from .evaluation.suite import HEADLINE
 
 # %% auto #0
 __all__ = ['VARIANTS', 'DEFAULT_VARIANTS', 'TUNE_LRS', 'TUNE_METRIC', 'variant_config', 'collect', 'summarize', 'paired',
-           'verdict', 'method_of', 'tune', 'chosen_lrs', 'tuned_config']
+           'verdict', 'method_of', 'run_once', 'tune', 'chosen_lrs', 'tuned_config']
 
 # %% ../nbs/54_compare.ipynb #b20a915b
 VARIANTS: dict[str, dict] = {
@@ -140,6 +141,23 @@ def method_of(variant: str) -> str:
     return VARIANTS[variant]["loss.method"]
 
 
+def run_once(cfg: ExperimentConfig, run: Path, tasks: str, device: str = "cpu", smoke: bool = False) -> Path:
+    """Train `cfg` into `run` and evaluate `tasks` into `run/eval`; returns its `metrics.json`. A run already scored
+    with this very config is reused, an interrupted one resumes, and one trained with another config starts over."""
+    from plan.config import config_hash, load_config
+    from plan.evaluation.suite import evaluate
+    from plan.train import train
+
+    run, metrics, saved = Path(run), Path(run) / "eval" / "metrics.json", Path(run) / "config.yaml"
+    if saved.exists() and config_hash(load_config(saved)) != config_hash(cfg):
+        shutil.rmtree(run)
+    elif metrics.exists():
+        return metrics
+    train(cfg, run, progress=False)
+    evaluate(run, tasks, run / "eval", device=device, smoke=smoke)
+    return metrics
+
+
 def tune(
     base: ExperimentConfig,
     out: str | Path,
@@ -150,20 +168,14 @@ def tune(
     smoke: bool = False,
 ) -> pd.DataFrame:
     """Train each method at each learning rate of `lrs` (the comparison's budget, seed `seed`) into `out/<method>/
-    lr<lr>` and score it on the validation grounding phrases; one row per run (reused when already scored)."""
-    from plan.evaluation.suite import evaluate
-    from plan.train import train
-
+    lr<lr>` and score it on the validation grounding phrases; one row per run (`run_once`: reused when scored)."""
     rows = []
     for method in methods:
         for lr in lrs:
             cfg = variant_config(base, method, seed)
             cfg.train.lr, cfg.eval.grounding_split = lr, "val"
-            run = Path(out) / method / f"lr{lr:g}"
-            if not (run / "eval" / "metrics.json").exists():
-                train(cfg, run, progress=False)
-                evaluate(run, "grounding", run / "eval", device=device, smoke=smoke)
-            g = json.loads((run / "eval" / "metrics.json").read_text())["grounding"]
+            metrics = run_once(cfg, Path(out) / method / f"lr{lr:g}", "grounding", device, smoke)
+            g = json.loads(metrics.read_text())["grounding"]
             rows.append(
                 dict(
                     method=method,

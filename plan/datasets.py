@@ -108,10 +108,11 @@ def cache_image(src: str | Path, dst: str | Path, cache_size: int = 512) -> tupl
     size, the build parameters). Both are written whole to `.part` files first and renamed image-then-sidecar, so the
     sidecar exists only beside a finished image; an entry built with these parameters is skipped. Returns
     (W0, H0, W, H)."""
-    dst = Path(dst)
     done, _ = cache_state(dst, cache_size)
-    if done:
-        return done
+    return done or _write_cache(src, Path(dst), cache_size)
+
+
+def _write_cache(src: str | Path, dst: Path, cache_size: int) -> tuple[int, int, int, int]:
     a = load_image(src)
     h0, w0 = a.shape
     s = min(1.0, cache_size / max(h0, w0))
@@ -139,9 +140,9 @@ def build_cache(
 
     def one(job):
         key, src, dst = job
-        _, why = cache_state(dst, cache_size)
+        done, why = cache_state(dst, cache_size)
         try:
-            return key, cache_image(src, dst, cache_size), None, why
+            return key, done or _write_cache(src, Path(dst), cache_size), None, why
         except (DataError, DicomError) as e:
             return key, None, str(e), why
 

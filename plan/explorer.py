@@ -252,7 +252,7 @@ class ExplorerWidget:
 
     def _pick_phrase(self):
         p = self.phrase.value
-        words = self.render(rebuild_words=False)["words"]
+        words = self.last.get("words") or self.render()["words"]  # the text is unchanged: its words are known
         self.selected = set()
         if p:
             at = self.text.value.lower().find(p.lower())

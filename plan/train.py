@@ -317,7 +317,8 @@ def train(
                     out_l = loss_fn(fi, ft, stage)
                 # every rank always runs backward (a rank that skipped it alone would hang the others in DDP's
                 # all-reduce); a non-finite step is dropped below, on every rank together
-                (scaler.scale(out_l["loss"] / acc) if scaler else out_l["loss"] / acc).backward()
+                l = out_l["loss"] / acc
+                (scaler.scale(l) if scaler else l).backward()
             for k, v in out_l.items():  # tensors: no host sync here
                 parts[k] = parts.get(k, 0.0) + v.detach().float() / acc
             seen += len(batch["key"]) * ws

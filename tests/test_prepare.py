@@ -67,7 +67,7 @@ def test_every_report_lost_is_an_error_not_an_empty_manifest(raw, tmp_path):
 
 def test_missing_ms_cxr_fails_before_any_image_is_cached(raw, tmp_path):
     rc, _, err = mimic(raw, tmp_path / "out", "--reports", raw / "mimic-cxr-reports", "--ms-cxr", tmp_path / "no.csv")
-    assert rc == 2 and "no.csv" in last_line(err) and "does not exist" in last_line(err), err
+    assert rc == 2 and "no.csv: MS-CXR annotation file is missing" in last_line(err), err
     assert not (tmp_path / "out/images").exists()
     bad = tmp_path / "bad.json"
     bad.write_text('{"images": [')

@@ -8,6 +8,7 @@ Docs: https://github.com/plan-cxr/plan/evaluate.html.md"""
 # %% ../../nbs/45_evaluate.ipynb #2ee9eea1
 from __future__ import annotations
 
+import difflib
 import json
 import time
 from pathlib import Path
@@ -24,7 +25,7 @@ from .retrieval import evaluate_retrieval
 from .zeroshot import evaluate_zeroshot
 
 # %% auto #0
-__all__ = ['TASKS', 'HEADLINE', 'metric', 'headline', 'load_run', 'readout', 'evaluate']
+__all__ = ['TASKS', 'HEADLINE', 'metric', 'headline', 'load_run', 'readout', 'parse_tasks', 'evaluate']
 
 # %% ../../nbs/45_evaluate.ipynb #4f37bb1d
 TASKS = ("grounding", "retrieval", "zeroshot", "probe", "detection")
@@ -154,6 +155,21 @@ def _tasks(
     return res
 
 
+def parse_tasks(tasks: str | list[str]) -> list[str]:
+    "Task names from a comma-separated string, a list, or `all`; an unknown name is a ValueError naming close ones."
+    if tasks == "all":
+        return list(TASKS)
+    want = [t.strip() for t in (tasks.split(",") if isinstance(tasks, str) else tasks) if t.strip()]
+    for t in want:
+        if t not in TASKS:
+            close = difflib.get_close_matches(t, TASKS, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ValueError(f"unknown task {t!r}{hint}; valid: {', '.join(TASKS)} or all")
+    if not want:
+        raise ValueError(f"no task given; valid: {', '.join(TASKS)} or all")
+    return want
+
+
 def evaluate(
     run_dir: str | Path,  # a run folder (with model/ and config.yaml) or a model directory
     tasks: str | list[str] = ("grounding", "retrieval", "zeroshot"),  # names from `TASKS`, or "all"
@@ -164,14 +180,7 @@ def evaluate(
     smoke: bool = False,  # small subsets (tests)
 ) -> dict:
     "Evaluate a pre-trained run on `tasks`; returns the metrics and writes `out_dir/metrics.json`."
-    want = (
-        list(TASKS)
-        if tasks == "all"
-        else [t.strip() for t in (tasks.split(",") if isinstance(tasks, str) else tasks) if t.strip()]
-    )
-    bad = [t for t in want if t not in TASKS]
-    if bad or not want:
-        raise ValueError(f"tasks = {tasks!r}: unknown {bad or 'none given'}; valid: {', '.join(TASKS)} (or 'all')")
+    want = parse_tasks(tasks)
     model, tok, cfg, mdir = load_run(run_dir)
     root = Path(data_dir) if data_dir else Path(cfg.data.data_dir) if cfg else None
     if root is None or not (root / "manifest.csv").exists():
