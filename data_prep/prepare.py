@@ -15,9 +15,9 @@ import json
 import sys
 from pathlib import Path
 
-from plan.adapters import ADAPTERS, prepare, settings_inputs
 from plan.config import ConfigError
-from plan.datasets import DataError
+from plan.data.adapters import ADAPTERS, prepare, settings_inputs
+from plan.data.prepare import DataError
 
 
 def main(argv=None):

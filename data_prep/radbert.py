@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from plan.config import load_experiment
+from plan.data.adapters import ensure_data
 from plan.encoders import radbert_dir
-from plan.report import ensure_data
 from plan.textmodel import pretrain_mlm, radiology_corpus
 
 

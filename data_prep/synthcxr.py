@@ -6,7 +6,7 @@ python data_prep/synthcxr.py --out data/raw/synthcxr --seed 0 --n-train 2000 --n
 import argparse
 import json
 
-from plan.synthcxr import generate_synthcxr
+from plan.data.synthcxr import generate_synthcxr
 
 
 def main(argv=None):

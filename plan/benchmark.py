@@ -8,6 +8,7 @@ Docs: https://github.com/plan-cxr/plan/benchmark.html.md"""
 # %% ../nbs/53_benchmark.ipynb #ac22106a
 from __future__ import annotations
 
+import copy
 import time
 from statistics import median
 
@@ -191,42 +192,28 @@ PREVIOUS_CPU_REGIME = {  # the `cpu` preset before #13: what the default's speed
 
 
 def train_step(cfg, method: str, device: str = "cpu", stage: int = 1, seed: int = 0):
-    """A closure running one full training step of `method` (forward, loss of stage `stage`, backward, AdamW) on a fixed
+    """A closure running one training step of `method` as `plan.train.train` runs it (`build`, `optimizer`,
+    `forward_backward`, `optimizer_step`: the loss of stage `stage`, backward, the run's parameter groups) on a fixed
     batch of `cfg`'s first `batch_size` training examples; returns (step, batch size, loss module, model, batch)."""
-    from plan.data import Collator, CXRDataset
-    from plan.encoders import DualEncoder, load_tokenizer
-    from plan.losses import create_loss
-    from plan.report import ensure_data
-    from plan.train import param_groups
+    from plan.data.adapters import ensure_data
+    from plan.train import Precision, build, forward_backward, optimizer, optimizer_step
 
-    root = ensure_data(cfg)
-    ds = CXRDataset(root, "train", cfg.data.resize, cfg.data.image_size, True)
+    cfg = copy.deepcopy(cfg)
+    cfg.loss.method, cfg.train.seed = method, seed
+    cfg.data.data_dir = str(ensure_data(cfg))
+    b = build(cfg, device)
     B = cfg.train.batch_size
-    torch.manual_seed(seed)
-    model = DualEncoder(cfg.model).to(device)
-    tok = load_tokenizer(cfg.model.text_model)
-    items = [ds[i] for i in range(B)]
-    if cfg.model.text_cache:  # as training runs it: the frozen text side read from the cache
-        from plan.textcache import CachedCollator, ensure_text_cache
-
-        cache = ensure_text_cache(
-            model.text, tok, [it["text"] for it in items], root / "text_cache", cfg.data.max_tokens
-        )
-        batch = CachedCollator(cache)(items)
-    else:
-        batch = Collator(tok, cfg.data.max_tokens, cfg.data.negation)(items)
+    batch = b.collate([b.ds[i] for i in range(B)])
     batch = {k: (v.to(device) if torch.is_tensor(v) else v) for k, v in batch.items()}
-    lf = create_loss(method, cfg.loss).to(device)
-    opt = torch.optim.AdamW(param_groups(model, lf, cfg), lr=cfg.train.lr)  # training's groups: lr_text, no decay
-    st = cfg.stages[min(stage, len(cfg.stages) - 1)]
+    opt, _ = optimizer(cfg, b.model, b.loss, total=1000)
+    prec, st = Precision(cfg, device), cfg.stages[min(stage, len(cfg.stages) - 1)]
 
     def step():
-        fi, ft = model(batch)
-        lf(fi, ft, st)["loss"].backward()
-        opt.step()
+        forward_backward(b.model, b.loss, [batch], 1, st, prec, device)
+        optimizer_step(opt, prec, True, cfg.train.grad_clip)
         opt.zero_grad(set_to_none=True)
 
-    return step, B, lf, model, batch
+    return step, B, b.loss, b.model, batch
 
 
 def _step_child(preset: str, method: str) -> float:

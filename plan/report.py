@@ -14,10 +14,10 @@ import platform
 import subprocess
 from pathlib import Path
 
-from .config import ExperimentConfig, config_hash, data_path, project_root, read_settings
+from .config import ExperimentConfig, config_hash, project_root, read_settings
 
 # %% auto #0
-__all__ = ['ALL_TASKS', 'provenance', 'ensure_data', 'run_notebook', 'main']
+__all__ = ['ALL_TASKS', 'provenance', 'run_notebook', 'main']
 
 # %% ../nbs/52_report.ipynb #c7069760
 def provenance(cfg: ExperimentConfig | None = None, device: str = "") -> dict:
@@ -46,23 +46,6 @@ def provenance(cfg: ExperimentConfig | None = None, device: str = "") -> dict:
     if cfg is not None:
         out.update(seed=cfg.train.seed, config_hash=config_hash(cfg), method=cfg.loss.method)
     return out
-
-
-def ensure_data(cfg: ExperimentConfig, workers: int = 2) -> Path:
-    "The prepared data folder of `cfg`; SynthCXR is generated and prepared on first use (then reused)."
-    root = data_path(cfg)
-    if (root / "manifest.csv").exists():
-        return root
-    if not cfg.data.dataset.startswith("synthcxr"):
-        raise FileNotFoundError(f"{root}/manifest.csv is missing: prepare {cfg.data.dataset} with data_prep/prepare.py")
-    from plan.datasets import prepare_synthcxr
-    from plan.synthcxr import generate_synthcxr
-
-    raw = root.parent / f"{root.name}-raw"
-    d = cfg.data
-    generate_synthcxr(raw, d.synth_train, d.synth_val, d.synth_test, d.synth_seed, d.synth_size, workers=workers)
-    prepare_synthcxr(raw, root, cache_size=512, workers=workers, n_5x200=200, seed=d.synth_seed)
-    return root
 
 
 def _strip_front_matter(nb) -> None:

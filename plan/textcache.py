@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from .data import Collator
+from .data.dataset import Collator
 from .encoders import TextEncoder
 
 # %% auto #0

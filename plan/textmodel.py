@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .datasets import read_manifest
-from .reports import openi_reports
+from .data.prepare import read_manifest
+from .data.text import openi_reports
 
 # %% auto #0
 __all__ = ['radiology_corpus', 'train_wordpiece', 'pretrain_mlm', 'ensure_radbert']

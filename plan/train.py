@@ -15,6 +15,7 @@ import os
 import shutil
 import time
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -23,7 +24,7 @@ from torch.utils.data import DataLoader
 
 from . import dist
 from .config import ExperimentConfig, StageConfig, data_path, load_config, resolve_device, save_config
-from .data import Collator, CXRDataset
+from .data.dataset import Collator, CXRDataset
 from .encoders import DualEncoder, load_tokenizer
 from .losses import create_loss
 from .textcache import CachedCollator, ensure_text_cache
@@ -31,7 +32,8 @@ from .textcache import CachedCollator, ensure_text_cache
 # %% auto #0
 __all__ = ['EpochBatches', 'RunBatches', 'stage_at', 'lr_lambda', 'param_groups', 'save_checkpoint', 'latest_checkpoint',
            'load_checkpoint', 'NonFiniteLoss', 'amp_dtype_for', 'loader_workers', 'uses_all_parameters',
-           'sync_batchnorm', 'agree_on_checkpoint', 'train', 'main']
+           'sync_batchnorm', 'agree_on_checkpoint', 'Built', 'build', 'optimizer', 'Precision', 'forward_backward',
+           'reduce_parts', 'optimizer_step', 'train', 'main']
 
 # %% ../nbs/30_train.ipynb #3b250f3f
 class EpochBatches:
@@ -224,6 +226,131 @@ def agree_on_checkpoint(ck: Path | None) -> Path | None:
         )
     return p
 
+# %% ../nbs/30_train.ipynb #a055a499
+@dataclass
+class Built:
+    "What a run trains from (`build`)."
+
+    ds: CXRDataset  # the training split
+    tok: object  # tokenizer
+    collate: object  # items → batch (reads the frozen text side from the cache when `model.text_cache`)
+    model: DualEncoder
+    loss: nn.Module
+
+
+def build(cfg: ExperimentConfig, device: str = "cpu") -> Built:
+    """The dataset, tokenizer, collate function, model and loss of `cfg` on `device`, seeded by `train.seed`. With
+    `model.text_cache` the frozen text side is computed once on disk (the main rank builds it, the others read it)."""
+    torch.manual_seed(cfg.train.seed)
+    root = data_path(cfg)
+    ds = CXRDataset(root, "train", cfg.data.resize, cfg.data.image_size, cfg.data.augment, seed=cfg.train.seed)
+    tok = load_tokenizer(cfg.model.text_model)
+    model = DualEncoder(cfg.model).to(device)
+    collate = Collator(tok, cfg.data.max_tokens, cfg.data.negation)
+    if cfg.model.text_cache:
+        args = (model.text, tok, ds.df.text.tolist(), root / "text_cache", cfg.data.max_tokens, cfg.data.negation)
+        if dist.is_main():
+            cache = ensure_text_cache(*args)
+        dist.barrier()
+        if not dist.is_main():
+            cache = ensure_text_cache(*args)
+        collate = CachedCollator(cache)
+    return Built(ds, tok, collate, model, create_loss(cfg.loss.method, cfg.loss).to(device))
+
+
+def optimizer(cfg: ExperimentConfig, model: nn.Module, loss: nn.Module, total: int):
+    "The optimizer over `param_groups` and its warm-up + cosine schedule for `total` steps."
+    groups = param_groups(model, loss, cfg)
+    if cfg.train.optimizer == "sgd":
+        opt = torch.optim.SGD(groups, lr=cfg.train.lr, momentum=0.9)
+    else:
+        opt = torch.optim.AdamW(groups, lr=cfg.train.lr)
+    return opt, torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(total, max(1, int(cfg.train.warmup_frac * total))))
+
+
+class Precision:
+    "Autocast and loss scaling: AMP only on CUDA (`train.amp`, `train.amp_dtype`); fp16 scales the loss."
+
+    def __init__(self, cfg: ExperimentConfig, device: str):
+        self.enabled = cfg.train.amp and device.startswith("cuda")
+        self.dtype = amp_dtype_for(cfg.train.amp_dtype) if self.enabled else torch.float32
+        self.scaler = torch.amp.GradScaler("cuda") if self.enabled and self.dtype == torch.float16 else None
+
+    def autocast(self):
+        return torch.autocast("cuda", dtype=self.dtype) if self.enabled else nullcontext()
+
+    def backward(self, loss: torch.Tensor):
+        (self.scaler.scale(loss) if self.scaler else loss).backward()
+
+    def step(self, opt, clip: float = 0.0):
+        "Unscale, clip the gradient norm to `clip` (0: no clipping), step."
+        if self.scaler:
+            self.scaler.unscale_(opt)
+        if clip:
+            nn.utils.clip_grad_norm_([p for g in opt.param_groups for p in g["params"]], clip)
+        if self.scaler:
+            self.scaler.step(opt)
+            self.scaler.update()
+        else:
+            opt.step()
+
+# %% ../nbs/30_train.ipynb #7a769abc
+def forward_backward(
+    model, loss_fn, batches, n: int, stage: StageConfig, prec: Precision, device: str
+) -> tuple[dict, int]:
+    "Forward and backward of the `n` micro-batches `batches` yields (one optimiser step); mean loss parts, pairs seen."
+    ws, parts, seen = dist.world_size(), {}, 0
+    for a, batch in zip(range(n), batches):
+        batch = _move(batch, device)
+        sync = model.no_sync() if ws > 1 and a < n - 1 else nullcontext()  # all-reduce once per step
+        with sync:
+            with prec.autocast():
+                fi, ft = model(batch)
+                out = loss_fn(fi, ft, stage)
+            # every rank always runs backward (a rank that skipped it alone would hang the others in DDP's
+            # all-reduce); a non-finite step is dropped by `optimizer_step`, on every rank together
+            prec.backward(out["loss"] / n)
+        for k, v in out.items():  # tensors: no host sync here
+            parts[k] = parts.get(k, 0.0) + v.detach().float() / n
+        seen += len(batch["key"]) * ws
+    return parts, seen
+
+
+def reduce_parts(parts: dict, loss_fn: nn.Module) -> tuple[dict, bool]:
+    """The global batch's loss parts (averaged over ranks, as one process would see them) and whether all are finite:
+    the step's one host sync, with the same answer on every rank."""
+    keys = sorted(parts)
+    vals = torch.stack([parts[k] for k in keys]).double()
+    ws = dist.world_size()
+    if ws > 1:
+        for p in loss_fn.parameters():  # the loss's temperature lives outside DDP: average its gradient
+            if p.grad is not None:
+                torch.distributed.all_reduce(p.grad)
+                p.grad /= ws
+        torch.distributed.all_reduce(vals)
+        vals /= ws
+    return dict(zip(keys, vals)), bool(torch.isfinite(vals).all())
+
+
+def optimizer_step(opt, prec: Precision, ok: bool, clip: float) -> None:
+    "Step the optimizer when the loss was finite; otherwise drop the gradients."
+    if ok:
+        prec.step(opt, clip)
+    else:
+        opt.zero_grad(set_to_none=True)
+
+# %% ../nbs/30_train.ipynb #84c8b9a9
+def _logger(out: Path, cfg: ExperimentConfig):
+    "metrics.jsonl (appended: a resumed run continues it) and TensorBoard on the main rank; `None`s elsewhere."
+    if not dist.is_main():
+        return None, None
+    tb = None
+    if cfg.train.tensorboard:
+        from torch.utils.tensorboard import SummaryWriter
+
+        tb = SummaryWriter(str(out / "tensorboard"))
+    return open(out / "metrics.jsonl", "a"), tb
+
 
 def train(
     cfg: ExperimentConfig,
@@ -238,44 +365,26 @@ def train(
     if main:
         out.mkdir(parents=True, exist_ok=True)
         save_config(cfg, out / "config.yaml")
-    torch.manual_seed(cfg.train.seed)
-    root = data_path(cfg)
-    ds = CXRDataset(root, "train", cfg.data.resize, cfg.data.image_size, cfg.data.augment, seed=cfg.train.seed)
-    tok = load_tokenizer(cfg.model.text_model)
-    model = DualEncoder(cfg.model).to(device)
-    collate = Collator(tok, cfg.data.max_tokens, cfg.data.negation)
-    if cfg.model.text_cache:  # the frozen text side once, on disk; the main rank builds it, the others read it
-        args = (model.text, tok, ds.df.text.tolist(), root / "text_cache", cfg.data.max_tokens, cfg.data.negation)
-        if main:
-            cache = ensure_text_cache(*args)
-        dist.barrier()
-        if not main:
-            cache = ensure_text_cache(*args)
-        collate = CachedCollator(cache)
-    loss_fn = create_loss(cfg.loss.method, cfg.loss).to(device)
+    b = build(cfg, device)
+    model, loss_fn, ds = b.model, b.loss, b.ds
     ws, cuda = dist.world_size(), device.startswith("cuda")
     if ws > 1 and cuda:  # timm's converter keeps BatchNormAct2d's activation (torch's drops it)
         model = sync_batchnorm(model)
     B, acc = cfg.train.batch_size, cfg.train.accum_steps
     spe = len(ds) // (B * acc)
     if spe == 0:
-        raise ValueError(f"{root}: {len(ds)} training pairs cannot fill one batch of {B} x {acc} accumulation steps")
+        raise ValueError(
+            f"{data_path(cfg)}: {len(ds)} training pairs cannot fill one batch of {B} x {acc} accumulation steps"
+        )
     total = max(1, math.ceil(cfg.epochs * spe))
     if cfg.train.max_steps:
         total = min(total, cfg.train.max_steps)
-    groups = param_groups(model, loss_fn, cfg)
-    if cfg.train.optimizer == "sgd":
-        opt = torch.optim.SGD(groups, lr=cfg.train.lr, momentum=0.9)
-    else:
-        opt = torch.optim.AdamW(groups, lr=cfg.train.lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(total, max(1, int(cfg.train.warmup_frac * total))))
-    amp = cfg.train.amp and device.startswith("cuda")
-    amp_dtype = amp_dtype_for(cfg.train.amp_dtype) if amp else torch.float32
-    scaler = torch.amp.GradScaler("cuda") if amp and amp_dtype == torch.float16 else None
+    opt, sched = optimizer(cfg, model, loss_fn, total)
+    prec = Precision(cfg, device)
     step, nonfinite = 0, 0
     ck = agree_on_checkpoint(latest_checkpoint(out) if resume else None)  # rank 0 chooses, every rank loads it
     if ck:
-        st = load_checkpoint(ck, model, loss_fn, opt, sched, scaler)
+        st = load_checkpoint(ck, model, loss_fn, opt, sched, prec.scaler)
         step, nonfinite = st["step"], st.get("nonfinite", 0)
     if ws > 1:  # wrapped after loading: every rank starts from the same checkpoint, optimizer state included
         model = nn.parallel.DistributedDataParallel(
@@ -283,19 +392,14 @@ def train(
             device_ids=[torch.device(device).index] if cuda else None,
             find_unused_parameters=not uses_all_parameters(cfg, loss_fn),
         )
-    log = open(out / "metrics.jsonl", "a") if main else None
-    tb = None
-    if main and cfg.train.tensorboard:
-        from torch.utils.tensorboard import SummaryWriter
-
-        tb = SummaryWriter(str(out / "tensorboard"))
+    log, tb = _logger(out, cfg)
     from tqdm.auto import tqdm
 
     nw = loader_workers(cfg)
     dl = DataLoader(  # one loader for the whole run: its workers live as long as the run and prefetch across epochs
         ds,
         batch_sampler=RunBatches(len(ds) // acc * acc, B, cfg.train.seed, step * acc, total * acc, spe * acc),
-        collate_fn=collate,
+        collate_fn=b.collate,
         num_workers=nw,
         pin_memory=cuda,  # so that non_blocking copies overlap with compute
         prefetch_factor=cfg.data.prefetch if nw else None,
@@ -307,54 +411,21 @@ def train(
     while step < total:
         si, stage = stage_at(cfg, step, spe)
         opt.zero_grad(set_to_none=True)
-        parts: dict = {}
-        for a_ in range(acc):
-            batch = _move(next(it), device)
-            sync = model.no_sync() if ws > 1 and a_ < acc - 1 else nullcontext()  # all-reduce once per step
-            with sync:
-                with torch.autocast("cuda", dtype=amp_dtype) if amp else nullcontext():
-                    fi, ft = model(batch)
-                    out_l = loss_fn(fi, ft, stage)
-                # every rank always runs backward (a rank that skipped it alone would hang the others in DDP's
-                # all-reduce); a non-finite step is dropped below, on every rank together
-                l = out_l["loss"] / acc
-                (scaler.scale(l) if scaler else l).backward()
-            for k, v in out_l.items():  # tensors: no host sync here
-                parts[k] = parts.get(k, 0.0) + v.detach().float() / acc
-            seen += len(batch["key"]) * ws
-        keys = sorted(parts)
-        vals = torch.stack([parts[k] for k in keys]).double()
-        if ws > 1:
-            for p_ in loss_fn.parameters():  # the loss's temperature lives outside DDP: average its gradient
-                if p_.grad is not None:
-                    torch.distributed.all_reduce(p_.grad)
-                    p_.grad /= ws
-            torch.distributed.all_reduce(vals)  # the global batch's losses, as a single process would see them
-            vals /= ws
-        ok = bool(torch.isfinite(vals).all())  # the step's one host sync; the same answer on every rank
+        parts, n = forward_backward(model, loss_fn, it, acc, stage, prec, device)
+        seen += n
+        parts, ok = reduce_parts(parts, loss_fn)
         if not ok:
             nonfinite += 1
-            opt.zero_grad(set_to_none=True)
             if nonfinite > cfg.train.max_nonfinite:
                 raise NonFiniteLoss(
                     f"{nonfinite} non-finite losses (limit train.max_nonfinite = "
                     f"{cfg.train.max_nonfinite}); last at step {step}, stage '{stage.name}'. "
                     "Lower train.lr or check the data."
                 )
-        else:
-            if scaler:
-                scaler.unscale_(opt)
-            if cfg.train.grad_clip:
-                nn.utils.clip_grad_norm_([p for g in opt.param_groups for p in g["params"]], cfg.train.grad_clip)
-            if scaler:
-                scaler.step(opt)
-                scaler.update()
-            else:
-                opt.step()
+        optimizer_step(opt, prec, ok, cfg.train.grad_clip)
         sched.step()
         step += 1
         if main and (step % cfg.train.log_every == 0 or step == total):
-            parts = dict(zip(keys, vals.tolist()))
             dt = time.time() - t0
             rec = dict(
                 step=step,
@@ -364,18 +435,18 @@ def train(
                 lr=sched.get_last_lr()[0],
                 images_per_s=round(seen / max(dt, 1e-9), 2),
                 nonfinite=nonfinite,
-                **{k: round(v, 6) for k, v in parts.items()},
+                **{k: round(float(v), 6) for k, v in parts.items()},
             )
             log.write(json.dumps(rec) + "\n")
             log.flush()
             if tb:
                 for k, v in parts.items():
-                    tb.add_scalar(f"train/{k}", v, step)
-            bar.set_postfix(loss=f"{parts['loss']:.3f}", stage=si, ips=rec["images_per_s"])
+                    tb.add_scalar(f"train/{k}", float(v), step)
+            bar.set_postfix(loss=f"{rec['loss']:.3f}", stage=si, ips=rec["images_per_s"])
         bar.update(1)
         if step % cfg.train.ckpt_every == 0 or step == total:
             if main:
-                save_checkpoint(out, step, model, loss_fn, opt, sched, scaler, dict(nonfinite=nonfinite))
+                save_checkpoint(out, step, model, loss_fn, opt, sched, prec.scaler, dict(nonfinite=nonfinite))
             if ws > 1:  # the only barrier: no rank runs ahead of a checkpoint being written
                 torch.distributed.barrier()
     bar.close()
@@ -393,7 +464,7 @@ def train(
         if tb:
             tb.close()
         if step >= total:
-            _unwrap(model).save_pretrained(out / "model", tok, extra=dict(method=cfg.loss.method))
+            _unwrap(model).save_pretrained(out / "model", b.tok, extra=dict(method=cfg.loss.method))
         (out / "train_summary.json").write_text(json.dumps(summary, indent=1))
     return summary
 

@@ -13,7 +13,7 @@ import torch
 from safetensors.torch import load_file
 
 from plan.config import load_experiment, save_config
-from plan.report import ensure_data
+from plan.data.adapters import ensure_data
 
 ROOT = Path(__file__).resolve().parents[1]
 

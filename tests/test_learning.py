@@ -3,10 +3,10 @@
 import torch
 
 from plan.config import load_experiment
+from plan.data.adapters import ensure_data
 from plan.encoders import DualEncoder
 from plan.evaluation.grounding import evaluate_grounding
 from plan.evaluation.suite import load_run, readout
-from plan.report import ensure_data
 from plan.train import train
 
 

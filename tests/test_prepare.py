@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from plan.synthcxr import generate_synthcxr
+from plan.data.synthcxr import generate_synthcxr
 
 ROOT = Path(__file__).resolve().parents[1]
 

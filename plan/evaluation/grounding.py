@@ -16,8 +16,8 @@ import torch.nn.functional as F
 from scipy.ndimage import gaussian_filter
 
 from ..alignment import refine
-from ..data import MEAN, STD, Collator, load_cached
-from ..datasets import read_grounding, read_manifest
+from ..data.dataset import MEAN, STD, Collator, load_cached
+from ..data.prepare import read_grounding, read_manifest
 from ..encoders import DualEncoder
 
 # %% auto #0

@@ -17,8 +17,8 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ..data import CXRDataset
-from ..datasets import COMPETITION, read_manifest
+from ..data.dataset import CXRDataset
+from ..data.prepare import COMPETITION, read_manifest
 
 # %% auto #0
 __all__ = ['backbone_features', 'label_subset', 'fit_probe', 'evaluate_probe']
@@ -79,6 +79,7 @@ def evaluate_probe(
     seed: int = 0,
     device: str = "cpu",
     limit: int | None = None,
+    batch_size: int = 64,
 ) -> dict:
     """Linear probe at each label fraction: RSNA pneumonia AUROC (when `root/rsna` exists) and macro AUROC over the
     competition labels of the main manifest (positive = 1; uncertain and unmentioned = 0). `limit`: rows per split."""
@@ -99,8 +100,8 @@ def evaluate_probe(
             tr, te = tr.head(limit), te.head(limit)
         y = lambda d: (pd.to_numeric(d[cols].stack(), errors="coerce").unstack().fillna(0).values == 1).astype(int)  # noqa: E731
         ytr, yte = y(tr), y(te)
-        xtr = backbone_features(model, r, tr.assign(text=""), resize, crop, device=device)
-        xte = backbone_features(model, r, te.assign(text=""), resize, crop, device=device)
+        xtr = backbone_features(model, r, tr.assign(text=""), resize, crop, batch_size, device)
+        xte = backbone_features(model, r, te.assign(text=""), resize, crop, batch_size, device)
         res = {"n_train": int(len(tr)), "n_test": int(len(te)), "labels": [c.split(":", 1)[1] for c in cols]}
         for f in fracs:
             sub = label_subset(ytr, f, seed)

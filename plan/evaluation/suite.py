@@ -99,6 +99,7 @@ def _tasks(
     model, tok, root: Path, cfg: ExperimentConfig | None, want: list[str], device: str, smoke: bool, out: Path | None
 ):
     ev, size = (cfg.eval, (cfg.data.resize, cfg.data.image_size)) if cfg else (None, (256, 224))
+    bs = ev.batch_size if ev else 64  # images (and texts) per encoder call
     res, t0 = {}, time.perf_counter()
 
     def took(task):  # seconds per task, so a reader sees where evaluation time goes
@@ -126,12 +127,12 @@ def _tasks(
         took("grounding")
     if "retrieval" in want:
         res["retrieval"] = evaluate_retrieval(
-            model, tok, root, *size, ks=tuple(ev.retrieval_k) if ev else (1, 2, 5, 10), device=device
+            model, tok, root, *size, ks=tuple(ev.retrieval_k) if ev else (1, 2, 5, 10), device=device, batch_size=bs
         )
         took("retrieval")
     if "zeroshot" in want:
         scores = {}
-        res["zeroshot"] = evaluate_zeroshot(model, tok, root, *size, device=device, scores=scores)
+        res["zeroshot"] = evaluate_zeroshot(model, tok, root, *size, device=device, scores=scores, batch_size=bs)
         if out is not None:
             np.savez(
                 out / "zeroshot_scores.npz",
@@ -139,7 +140,7 @@ def _tasks(
             )
         took("zeroshot")
     if "probe" in want:
-        res["probe"] = evaluate_probe(model, root, *size, device=device, limit=40 if smoke else None)
+        res["probe"] = evaluate_probe(model, root, *size, device=device, limit=40 if smoke else None, batch_size=bs)
         took("probe")
     if "detection" in want:
         res["detection"] = evaluate_detection(
@@ -172,7 +173,7 @@ def parse_tasks(tasks: str | list[str]) -> list[str]:
 
 def evaluate(
     run_dir: str | Path,  # a run folder (with model/ and config.yaml) or a model directory
-    tasks: str | list[str] = ("grounding", "retrieval", "zeroshot"),  # names from `TASKS`, or "all"
+    tasks: str | list[str] | None = None,  # names from `TASKS`, or "all"; None: the run's `eval.tasks`
     out_dir: str | Path | None = None,  # where metrics.json (+ per-phrase table, zero-shot scores) go
     data_dir: str | Path = "",  # prepared data; empty: the run's own
     device: str = "cpu",
@@ -180,8 +181,10 @@ def evaluate(
     smoke: bool = False,  # small subsets (tests)
 ) -> dict:
     "Evaluate a pre-trained run on `tasks`; returns the metrics and writes `out_dir/metrics.json`."
-    want = parse_tasks(tasks)
+    want = parse_tasks(tasks) if tasks is not None else None  # a bad name fails before any loading
     model, tok, cfg, mdir = load_run(run_dir)
+    if want is None:
+        want = parse_tasks(cfg.eval.tasks if cfg else ["grounding", "retrieval", "zeroshot"])
     root = Path(data_dir) if data_dir else Path(cfg.data.data_dir) if cfg else None
     if root is None or not (root / "manifest.csv").exists():
         raise FileNotFoundError(f"{root}: no prepared data (manifest.csv); pass data_dir")

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
-from ..data import Collator
+from ..data.dataset import Collator
 from .retrieval import embed
 
 # %% auto #0
