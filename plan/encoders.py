@@ -8,6 +8,7 @@ Docs: https://github.com/plan-cxr/plan/encoders.html.md"""
 from __future__ import annotations
 
 import json
+import math
 import os
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
@@ -24,7 +25,7 @@ from .config import ModelConfig
 # %% auto #0
 __all__ = ['PACKAGED_WEIGHTS', 'ImageFeatures', 'TextFeatures', 'ImageEncoder', 'freeze_backbone_stages', 'read_state_dict',
            'resolve_weights', 'load_backbone_weights', 'radbert_dir', 'text_model_path', 'load_tokenizer',
-           'TextEncoder', 'DualEncoder']
+           'TextEncoder', 'LogitScale', 'DualEncoder']
 
 # %% ../nbs/20_encoders.ipynb #f03b6191
 @dataclass
@@ -284,6 +285,17 @@ class TextEncoder(nn.Module):
         return self.project(h["words_h"], h["attn"], h["cls_h"], n_words, stop)
 
 # %% ../nbs/20_encoders.ipynb #4453f854
+class LogitScale(nn.Module):
+    """log(1/τ_g) of the global InfoNCE, kept by the model as open_clip keeps it: DDP averages its gradient and a saved
+    model carries it. A constant (buffer) when not `learnable`. Its own module, so it comes after the encoders'
+    parameters (the optimizer's order, and so its float rounding, as when the loss held it)."""
+
+    def __init__(self, temperature: float = 0.07, learnable: bool = True):
+        super().__init__()
+        t = torch.tensor(math.log(1 / temperature))
+        self.logit_scale = nn.Parameter(t) if learnable else nn.Buffer(t)
+
+
 class DualEncoder(nn.Module):
     "Image encoder + text encoder sharing one embedding space."
 
@@ -294,6 +306,7 @@ class DualEncoder(nn.Module):
             cfg.image_backbone, cfg.embed_dim, cfg.local_stage, cfg.image_weights, cfg.in_chans, cfg.freeze_image_stages
         )
         self.text = TextEncoder(cfg.text_model, cfg.embed_dim, cfg.freeze_text_layers, config=text_config)
+        self.scale = LogitScale(cfg.temperature, cfg.learn_temperature is not False)
 
     def encode_image(self, image: Tensor) -> ImageFeatures:
         return self.image(image)
@@ -306,8 +319,9 @@ class DualEncoder(nn.Module):
             batch["input_ids"], batch["attention_mask"], batch["word_index"], batch["n_words"], batch.get("stop")
         )
 
-    def forward(self, batch: dict) -> tuple[ImageFeatures, TextFeatures]:
-        return self.encode_image(batch["image"]), self.encode_text(batch)
+    def forward(self, batch: dict) -> tuple[ImageFeatures, TextFeatures, Tensor]:
+        "Image features, text features and `logit_scale` (returned, as open_clip does, so DDP sees it used)."
+        return self.encode_image(batch["image"]), self.encode_text(batch), self.scale.logit_scale
 
     def save_pretrained(self, path: str | Path, tokenizer=None, extra: dict | None = None) -> Path:
         "Write config.json + model.safetensors (+ tokenizer files) into `path`, atomically per file."
@@ -344,6 +358,7 @@ class DualEncoder(nn.Module):
         }
         m = cls(mc, text_config=tc)
         missing, unexpected = m.load_state_dict(load_file(str(path / "model.safetensors")), strict=False)
+        missing = [k for k in missing if k != "scale.logit_scale"]  # saved before τ_g moved here; unused in evaluation
         if missing or unexpected:
             raise ValueError(f"{path / 'model.safetensors'}: missing {missing[:5]}, unexpected {unexpected[:5]}")
         return m

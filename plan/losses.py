@@ -7,6 +7,7 @@ Docs: https://github.com/plan-cxr/plan/losses.html.md"""
 # %% ../nbs/23_losses.ipynb #3124a36b
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 
@@ -16,33 +17,33 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .alignment import NEG, at_least_fp32, pooled_cosine, refine, sparsify, uniform_weights, word_importance
-from .config import LossConfig, StageConfig
+from .config import ConfigError, ExperimentConfig, LossConfig, ModelConfig, StageConfig
 from .dist import gather, offset, world_size
 from .encoders import ImageFeatures, TextFeatures
 
 # %% auto #0
-__all__ = ['CHUNK_ELEMENTS', 'CHUNK_ELEMENTS_GPU', 'LOSSES', 'GlobalInfoNCE', 'blocked', 'gloria_scores', 'gloria_words',
-           'GloriaLoss', 'MGCATokenLoss', 'plan_cross_scores', 'PLANLoss', 'ClipLoss', 'create_loss', 'random_features',
-           'gloria_loop', 'plan_loop', 'mgca_loop']
+__all__ = ['LOGIT_SCALE', 'CHUNK_ELEMENTS', 'CHUNK_ELEMENTS_GPU', 'LOSSES', 'GlobalInfoNCE', 'blocked', 'gloria_scores',
+           'gloria_words', 'GloriaLoss', 'MGCATokenLoss', 'plan_cross_scores', 'PLANLoss', 'ClipLoss', 'resolve_method',
+           'create_loss', 'random_features', 'gloria_loop', 'plan_loop', 'mgca_loop']
 
 # %% ../nbs/23_losses.ipynb #c7f695d3
 def _sym_ce(logits: Tensor, labels: Tensor, logits_t: Tensor) -> Tensor:
     return (F.cross_entropy(logits, labels) + F.cross_entropy(logits_t, labels)) / 2
 
 
+LOGIT_SCALE = math.log(1 / ModelConfig.temperature)  # log(1/τ_g) when no model passes its own
+
+
 class GlobalInfoNCE(nn.Module):
-    "Symmetric InfoNCE between image and report globals over the gathered batch, learnable temperature."
+    """Symmetric InfoNCE between image and report globals over the gathered batch at temperature exp(-`logit_scale`)
+    (the model's, learnable; clamped at 1/100 as in CLIP)."""
 
-    def __init__(self, temperature: float = 0.07, learnable: bool = True):
-        super().__init__()
-        t = torch.tensor(math.log(1 / temperature))
-        self.logit_scale = nn.Parameter(t) if learnable else nn.Buffer(t)
-
-    def forward(self, v: Tensor, t: Tensor) -> Tensor:
+    def forward(self, v: Tensor, t: Tensor, logit_scale: Tensor | float | None = None) -> Tensor:
+        ls = torch.as_tensor(LOGIT_SCALE if logit_scale is None else logit_scale, device=v.device)
         # in float32 even under autocast: logits up to 100 x a cosine, which bf16 would round by up to ~0.4
         with torch.autocast(v.device.type, enabled=False):
             v, t = at_least_fp32(v), at_least_fp32(t)
-            s = self.logit_scale.float().clamp(max=math.log(100)).exp()
+            s = ls.float().clamp(max=math.log(100)).exp()
             V, T = gather(v), gather(t)
             lab = torch.arange(len(v), device=v.device) + offset(len(v))
             return _sym_ce(s * v @ T.T, lab, s * t @ V.T)
@@ -101,6 +102,8 @@ def gloria_words(txt: TextFeatures) -> tuple[Tensor, Tensor]:
 class GloriaLoss(nn.Module):
     "GLoRIA: global cosine×τ₃ symmetric CE + cross-sample local loss (both as published: sums of two directions)."
 
+    learns_temperature = False  # τ₃ is fixed: the model's τ_g stays a constant (a learnable one would get no gradient)
+
     def __init__(self, cfg: LossConfig):
         super().__init__()
         self.cfg = cfg
@@ -118,7 +121,10 @@ class GloriaLoss(nn.Module):
         lab = torch.arange(len(w), device=w.device) + offset(len(w))
         return F.cross_entropy(c.gloria_tau3 * Zt.T, lab) + F.cross_entropy(c.gloria_tau3 * Z, lab)
 
-    def forward(self, img: ImageFeatures, txt: TextFeatures, stage: StageConfig | None = None) -> dict:
+    def forward(
+        self, img: ImageFeatures, txt: TextFeatures, stage: StageConfig | None = None, logit_scale=None
+    ) -> dict:
+        "`logit_scale` is ignored: GLoRIA's global term has the fixed scale τ₃."
         c = self.cfg
         lab = torch.arange(len(img.glob), device=img.glob.device) + offset(len(img.glob))
         g = c.gloria_tau3 * img.glob @ gather(txt.glob).T
@@ -141,10 +147,12 @@ def _within_ce(q: Tensor, k: Tensor, kmask: Tensor, weight: Tensor, tau: float) 
 class MGCATokenLoss(nn.Module):
     "Global InfoNCE + MGCA's within-pair token alignment, without prototypes."
 
+    learns_temperature = True
+
     def __init__(self, cfg: LossConfig):
         super().__init__()
         self.cfg = cfg
-        self.glob = GlobalInfoNCE(cfg.temperature, cfg.learn_temperature)
+        self.glob = GlobalInfoNCE()
 
     def local(self, img: ImageFeatures, txt: TextFeatures, tau: float | None = None) -> Tensor:
         c, W, P, m = self.cfg, txt.words, img.local, txt.word_mask
@@ -161,8 +169,10 @@ class MGCATokenLoss(nn.Module):
         ) / 2
         return (lw + lp) / 2
 
-    def forward(self, img: ImageFeatures, txt: TextFeatures, stage: StageConfig | None = None) -> dict:
-        lg, ll = self.glob(img.glob, txt.glob), self.local(img, txt, stage.tau_local if stage else None)
+    def forward(
+        self, img: ImageFeatures, txt: TextFeatures, stage: StageConfig | None = None, logit_scale=None
+    ) -> dict:
+        lg, ll = self.glob(img.glob, txt.glob, logit_scale), self.local(img, txt, stage.tau_local if stage else None)
         lw = stage.lambda_local if stage else self.cfg.lambda_local
         lgw = stage.lambda_global if stage else self.cfg.lambda_global
         return dict(loss=lgw * lg + lw * ll, global_loss=lg, local_loss=ll)
@@ -197,10 +207,12 @@ def _plan_cross_block(words, wmask, alpha, pixels, tau, rho, tau2):
 class PLANLoss(nn.Module):
     "PLAN: global InfoNCE + progressive, noise-aware local alignment (every part switchable)."
 
+    learns_temperature = True
+
     def __init__(self, cfg: LossConfig):
         super().__init__()
         self.cfg = cfg
-        self.glob = GlobalInfoNCE(cfg.temperature, cfg.learn_temperature)
+        self.glob = GlobalInfoNCE()
 
     def local(self, img: ImageFeatures, txt: TextFeatures, stage: StageConfig | None = None) -> dict:
         c = self.cfg
@@ -248,8 +260,10 @@ class PLANLoss(nn.Module):
         out.update(within=within.detach(), cross=cross.detach())
         return dict(local_loss=within + cross, **out)
 
-    def forward(self, img: ImageFeatures, txt: TextFeatures, stage: StageConfig | None = None) -> dict:
-        lg = self.glob(img.glob, txt.glob)
+    def forward(
+        self, img: ImageFeatures, txt: TextFeatures, stage: StageConfig | None = None, logit_scale=None
+    ) -> dict:
+        lg = self.glob(img.glob, txt.glob, logit_scale)
         loc = self.local(img, txt, stage)
         lw = stage.lambda_local if stage else self.cfg.lambda_local
         lgw = stage.lambda_global if stage else self.cfg.lambda_global
@@ -260,18 +274,39 @@ class ClipLoss(nn.Module):
     "Global InfoNCE only (ConVIRT / CLIP)."
 
     uses_local = False  # no local term: the image encoder's local projection gets no gradient (DDP must know)
+    learns_temperature = True  # its global term uses the model's τ_g
 
     def __init__(self, cfg: LossConfig):
         super().__init__()
         self.cfg = cfg
-        self.glob = GlobalInfoNCE(cfg.temperature, cfg.learn_temperature)
+        self.glob = GlobalInfoNCE()
 
-    def forward(self, img: ImageFeatures, txt: TextFeatures, stage: StageConfig | None = None) -> dict:
-        lg = self.glob(img.glob, txt.glob)
+    def forward(
+        self, img: ImageFeatures, txt: TextFeatures, stage: StageConfig | None = None, logit_scale=None
+    ) -> dict:
+        lg = self.glob(img.glob, txt.glob, logit_scale)
         return dict(loss=lg, global_loss=lg)
 
 # %% ../nbs/23_losses.ipynb #c0d6664f
 LOSSES = {"clip": ClipLoss, "gloria": GloriaLoss, "mgca_token": MGCATokenLoss, "plan": PLANLoss}
+
+
+def resolve_method(cfg: ExperimentConfig) -> ExperimentConfig:
+    """A copy of `cfg` with what its method decides filled in, checked against the registry (the one list of methods):
+    `loss.method` must name a loss of `LOSSES`; `model.learn_temperature` unset → whether the method's global loss has
+    a temperature to learn, and refused when set for one that has none. `plan.train` records the result in the run's
+    `config.yaml`."""
+    if cfg.loss.method not in LOSSES:
+        raise ConfigError(f"loss.method = {cfg.loss.method!r}; expected {' | '.join(LOSSES)}")
+    cfg, cls = copy.deepcopy(cfg), LOSSES[cfg.loss.method]
+    if cfg.model.learn_temperature is None:
+        cfg.model.learn_temperature = cls.learns_temperature
+    elif cfg.model.learn_temperature and not cls.learns_temperature:
+        raise ConfigError(
+            f"model.learn_temperature = true; expected false or unset: {cfg.loss.method}'s global loss has a fixed "
+            "temperature, so nothing would train it"
+        )
+    return cfg
 
 
 def create_loss(name: str, cfg: LossConfig | None = None, **kw) -> nn.Module:

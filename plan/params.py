@@ -11,7 +11,8 @@ import difflib
 import re
 from pathlib import Path
 
-from .config import METHODS, ConfigError, ExperimentConfig, load_experiment, read_settings, resolve_device
+from .config import ConfigError, ExperimentConfig, load_experiment, read_settings, resolve_device
+from .losses import LOSSES
 
 # %% auto #0
 __all__ = ['ParameterError', 'bad', 'user_path', 'out_folder', 'data_folder', 'model_folder', 'check_device', 'check_backbone',
@@ -150,9 +151,9 @@ def pretrain_config(
     overrides: str = "",
 ) -> tuple[ExperimentConfig, dict[str, str]]:
     "`nbs/pretrain.ipynb`'s parameters, checked before any work, → the validated config and the source of each value."
-    if method not in METHODS:
-        close = difflib.get_close_matches(method, METHODS, n=1)
-        bad("method", method, (f"did you mean {close[0]}? " if close else "") + f"valid: {' | '.join(METHODS)}")
+    if method not in LOSSES:
+        close = difflib.get_close_matches(method, list(LOSSES), n=1)
+        bad("method", method, (f"did you mean {close[0]}? " if close else "") + f"valid: {' | '.join(LOSSES)}")
     for n, v in (("image_size", image_size), ("batch_size", batch_size), ("epochs", epochs), ("lr", lr)):
         if v < 0:
             bad(n, v, "must be > 0 (0: the preset's value)")

@@ -26,7 +26,7 @@ from . import dist
 from .config import ExperimentConfig, StageConfig, data_path, load_config, resolve_device, save_config
 from .data.dataset import Collator, CXRDataset
 from .encoders import DualEncoder, load_tokenizer
-from .losses import create_loss
+from .losses import create_loss, resolve_method
 from .textcache import CachedCollator, ensure_text_cache
 
 # %% auto #0
@@ -160,6 +160,8 @@ def load_checkpoint(ck: Path, model, loss, opt, sched, scaler) -> dict:
     from safetensors.torch import load_file
 
     sd = load_file(str(ck / "model.safetensors"))
+    if "loss.glob.logit_scale" in sd:  # written while the loss held τ_g: the same parameter, in the optimizer's order
+        sd.setdefault("model.scale.logit_scale", sd.pop("loss.glob.logit_scale"))
     _unwrap(model).load_state_dict({k[6:]: v for k, v in sd.items() if k.startswith("model.")})
     loss.load_state_dict({k[5:]: v for k, v in sd.items() if k.startswith("loss.")})
     st = torch.load(ck / "state.pt", map_location="cpu", weights_only=True)
@@ -241,6 +243,7 @@ class Built:
 def build(cfg: ExperimentConfig, device: str = "cpu") -> Built:
     """The dataset, tokenizer, collate function, model and loss of `cfg` on `device`, seeded by `train.seed`. With
     `model.text_cache` the frozen text side is computed once on disk (the main rank builds it, the others read it)."""
+    cfg = resolve_method(cfg)
     torch.manual_seed(cfg.train.seed)
     root = data_path(cfg)
     ds = CXRDataset(root, "train", cfg.data.resize, cfg.data.image_size, cfg.data.augment, seed=cfg.train.seed)
@@ -305,8 +308,8 @@ def forward_backward(
         sync = model.no_sync() if ws > 1 and a < n - 1 else nullcontext()  # all-reduce once per step
         with sync:
             with prec.autocast():
-                fi, ft = model(batch)
-                out = loss_fn(fi, ft, stage)
+                fi, ft, logit_scale = model(batch)
+                out = loss_fn(fi, ft, stage, logit_scale)
             # every rank always runs backward (a rank that skipped it alone would hang the others in DDP's
             # all-reduce); a non-finite step is dropped by `optimizer_step`, on every rank together
             prec.backward(out["loss"] / n)
@@ -316,19 +319,14 @@ def forward_backward(
     return parts, seen
 
 
-def reduce_parts(parts: dict, loss_fn: nn.Module) -> tuple[dict, bool]:
+def reduce_parts(parts: dict) -> tuple[dict, bool]:
     """The global batch's loss parts (averaged over ranks, as one process would see them) and whether all are finite:
     the step's one host sync, with the same answer on every rank."""
     keys = sorted(parts)
     vals = torch.stack([parts[k] for k in keys]).double()
-    ws = dist.world_size()
-    if ws > 1:
-        for p in loss_fn.parameters():  # the loss's temperature lives outside DDP: average its gradient
-            if p.grad is not None:
-                torch.distributed.all_reduce(p.grad)
-                p.grad /= ws
+    if dist.world_size() > 1:
         torch.distributed.all_reduce(vals)
-        vals /= ws
+        vals /= dist.world_size()
     return dict(zip(keys, vals)), bool(torch.isfinite(vals).all())
 
 
@@ -362,6 +360,7 @@ def train(
     out = Path(out_dir)
     device = dist.setup_from_env(resolve_device(cfg.train.device))
     main = dist.is_main()
+    cfg = resolve_method(cfg)  # what the method decides is recorded in config.yaml
     if main:
         out.mkdir(parents=True, exist_ok=True)
         save_config(cfg, out / "config.yaml")
@@ -413,7 +412,7 @@ def train(
         opt.zero_grad(set_to_none=True)
         parts, n = forward_backward(model, loss_fn, it, acc, stage, prec, device)
         seen += n
-        parts, ok = reduce_parts(parts, loss_fn)
+        parts, ok = reduce_parts(parts)
         if not ok:
             nonfinite += 1
             if nonfinite > cfg.train.max_nonfinite:

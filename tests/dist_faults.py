@@ -19,8 +19,8 @@ class NaNOnRank1(torch.nn.Module):
         super().__init__()
         self.inner, self.calls = inner, 0
 
-    def forward(self, fi, ft, stage):
-        out = self.inner(fi, ft, stage)
+    def forward(self, fi, ft, stage, logit_scale=None):
+        out = self.inner(fi, ft, stage, logit_scale)
         self.calls += 1
         if dist.rank() == 1 and self.calls == 2:
             out = {**out, "loss": out["loss"] * float("nan")}
