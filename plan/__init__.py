@@ -7,6 +7,7 @@ Modules:
 - `plan.data.adapters`: CheXpert, SIIM-ACR Pneumothorax and Open-I adapters, and the one `prepare(dataset, root, out)` entry point behind `python data_prep/prepare.py`.
 - `plan.data.text`: MIMIC-style report text from findings, a rule-based label extractor, MIMIC section parsing and the real Open-I reports shipped by `torchxrayvision`.
 - `plan.evaluation.detection`: The pre-trained image backbone inside torchvision's Faster R-CNN, fine-tuned on RSNA-format boxes at 1 / 10 / 100 % of the training images; mAP over IoU 0.4–0.75 (step 0.05) as in MGCA.
+- `plan.evaluation.diagnostics`: Why a method localises or not: grounding read out after each refinement step, where PLAN's word importance α puts its weight, and each loss term's share of the gradient.
 - `plan.evaluation.suite`: `evaluate(run_dir, tasks)`: every evaluation task of a pre-trained run, by name, written to one `metrics.json` with the protocol it used. The experiment notebooks call it and plot; they compute nothing themselves.
 - `plan.explorer`: Which pixels does each word light up, how do the maps sharpen over the progressive steps, and where do they go wrong? An ipywidgets explorer over cached encoder outputs.
 - `plan.textcache`: A frozen text encoder's outputs (word vectors, [CLS] attention per word, the [CLS] vector, the word and stop masks), computed once per report and kept on disk, so that a training step costs only the image side and the heads.

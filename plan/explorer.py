@@ -90,7 +90,7 @@ class AlignmentExplorer(Grounder):
             word_importance(ft.cls_attn, r["state"].sim, m, torch.zeros_like(m)) if suppress else m.float() / m.sum()
         )
         ws = [Word(t, bool(ft.stop[0, i]), float(alpha[0, i]), s) for i, (t, s) in enumerate(wtext)]
-        return {k: self.original(r[k], geom) for k in ("soft_region", "similarity")} | {"words": ws}
+        return self.scored(r, geom) | {"words": ws}
 
 
 def overlay_png(img01: np.ndarray, heat: np.ndarray | None, boxes=(), alpha: float = 0.45, size: int = 384) -> bytes:

@@ -214,7 +214,10 @@ class PLANLoss(nn.Module):
         self.cfg = cfg
         self.glob = GlobalInfoNCE()
 
-    def local(self, img: ImageFeatures, txt: TextFeatures, stage: StageConfig | None = None) -> dict:
+    def align(self, img: ImageFeatures, txt: TextFeatures, stage: StageConfig | None = None) -> dict:
+        """What the local terms score, for read-outs and diagnostics: the content-word `mask` (stop and negated words
+        out when the stage suppresses), the masked `words`, every refinement step, and each step's word weights α
+        (`alpha`; uniform without word importance). The cross-batch term uses the last step's α, τ_l and ρ."""
         c = self.cfg
         sup = stage.suppression if stage else True
         tau = stage.tau_local if stage else c.tau_local
@@ -224,16 +227,24 @@ class PLANLoss(nn.Module):
         m = torch.where(m.any(1, keepdim=True), m, txt.word_mask)
         W = txt.words * m[..., None]
         steps = refine(W, img.local, m, c.steps, c.gamma, tau, rho, c.tau_local_decay, c.rho_decay)
+        alphas = [
+            word_importance(txt.cls_attn, st.sim, m, torch.zeros_like(m), c.tau_alpha)
+            if use_alpha
+            else uniform_weights(m)
+            for st in steps
+        ]
+        return dict(mask=m, words=W, steps=steps, alpha=alphas, use_alpha=use_alpha)
+
+    def local(self, img: ImageFeatures, txt: TextFeatures, stage: StageConfig | None = None) -> dict:
+        c = self.cfg
+        a = self.align(img, txt, stage)
+        m, W, steps, use_alpha = a["mask"], a["words"], a["steps"], a["use_alpha"]
         wts = torch.tensor(c.step_weights or [1.0] * c.steps, dtype=W.dtype, device=W.device)
         wts = wts / wts.sum()
         out, within, alpha = {}, W.new_zeros(()), None
         pm = torch.ones(img.local.shape[:2], dtype=torch.bool, device=W.device)
         for t, st in enumerate(steps):
-            alpha = (
-                word_importance(txt.cls_attn, st.sim, m, torch.zeros_like(m), c.tau_alpha)
-                if use_alpha
-                else uniform_weights(m)
-            )
+            alpha = a["alpha"][t]
             l = W.new_zeros(())
             if c.within_pair:
                 beta = torch.einsum("bm,bmn->bn", alpha, st.A) if use_alpha else uniform_weights(pm)

@@ -38,9 +38,10 @@ def grounding_figure(
     examples: pd.DataFrame,  # rows of `grounding_examples`
     readout: dict | None = None,  # steps, tau, rho of the soft-region read-out
     phrase_map: str | None = None,  # also show this grounder's phrase (similarity) map
+    readouts: dict[str, dict] | None = None,  # a column's own read-out (e.g. one column per refinement step)
 ):
     "Rows: findings; columns: the image with its boxes, then each grounder's soft region (and one phrase map)."
-    root, readout = Path(root), readout or {}
+    root, readout, readouts = Path(root), readout or {}, readouts or {}
     man = read_manifest(root).set_index("key")
     groups = list(examples.groupby(["key", "phrase"], sort=False))
     cols = 1 + len(grounders) + (phrase_map is not None)
@@ -51,7 +52,7 @@ def grounding_figure(
         img = load_cached(root / man.loc[key, "image"])[0]
         panels = [(textwrap.fill(f"{d.category.iloc[0]}: {phrase}", 30, max_lines=2, placeholder=" …"), None)]
         for name, gr in grounders.items():
-            mp = gr.maps(key, img, phrase, **readout)
+            mp = gr.maps(key, img, phrase, **readouts.get(name, readout))
             panels.append((f"{name}: soft region", mp["soft_region"]))
             if name == phrase_map:
                 panels.append((f"{name}: phrase map", mp["similarity"]))

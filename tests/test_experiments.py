@@ -165,4 +165,9 @@ def test_compare_smoke(tmp_path):
     assert set(tab.split) == {"val"} and (tab.n_phrases_val > 0).all() and tab.chosen.sum() == 2
     chosen = dict(zip(tab[tab.chosen].method, tab[tab.chosen].lr))
     assert all(lr == chosen[v] for v, lr in zip(df.variant, df.lr))  # the comparison trains at the chosen rates
+    for f in ("steps.csv", "step_maps.png", "alpha.csv", "alpha.png", "gradient_shares.csv"):  # the diagnostics
+        assert (tmp_path / f).exists(), f
+    gs = pd.read_csv(tmp_path / "gradient_shares.csv")
+    assert set(gs.method) == {"clip", "plan"} and set(gs.model) == {"trained", "untrained"}
+    assert (gs[gs.method == "clip"].local_share == 0).all() and (gs[gs.method == "plan"].local_share > 0).any()
     assert all(has for _, has in _figure_cells(tmp_path / "compare.ipynb"))

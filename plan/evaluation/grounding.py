@@ -21,8 +21,8 @@ from ..data.prepare import read_grounding, read_manifest
 from ..encoders import DualEncoder
 
 # %% auto #0
-__all__ = ['cnr', 'box_mask', 'phrase_cnr', 'miou', 'pointing', 'preprocess', 'to_original', 'content_words', 'alignment_readout',
-           'Grounder', 'evaluate_grounding', 'uniform_miou', 'box_oracle']
+__all__ = ['cnr', 'box_mask', 'phrase_cnr', 'miou', 'pointing', 'preprocess', 'to_original', 'peak_scaled', 'content_words',
+           'alignment_readout', 'Grounder', 'evaluate_grounding', 'uniform_miou', 'box_oracle']
 
 # %% ../../nbs/40_grounding.ipynb #887aae6e
 def cnr(hm: np.ndarray, inside: np.ndarray, outside: np.ndarray | None = None) -> float:
@@ -108,6 +108,12 @@ def to_original(
     return np.clip(out, 0, None) if clamp else out
 
 
+def peak_scaled(hm: np.ndarray) -> np.ndarray:
+    "`hm` over its (NaN-ignoring) maximum; an all-zero map stays zero."
+    mx = np.nanmax(hm) if np.isfinite(hm).any() else 0.0
+    return hm / mx if mx > 0 else hm
+
+
 def content_words(ft, suppress: bool = True) -> torch.Tensor:
     "The words a read-out uses: real words minus stop/negated ones (all real words when that leaves none)."
     m = ft.word_mask & ~ft.stop if suppress else ft.word_mask
@@ -168,8 +174,18 @@ class Grounder:
         return self.model.encode_text(b)
 
     def original(self, grid_map: np.ndarray, geom: tuple) -> np.ndarray:
-        "A feature-grid map in the image's original pixels, as scored."
+        "A feature-grid map in the image's original pixels (blurred, resized, NaN outside the crop)."
         return to_original(grid_map, geom, self.sigma, mode=self.resample)
+
+    def scored(self, r: dict, geom: tuple) -> dict:
+        """The read-out's maps as the protocol scores them: `similarity` (phrase–pixel cosines) as they come; the
+        `soft_region` scaled to max 1 *after* the blur, so mIoU's thresholds are fractions of its peak as scored (the
+        blur lowers a sharp peak: scaled before it, a map's maximum sat near 0.15 and no threshold ≥ 0.3 was ever
+        crossed)."""
+        return {
+            "similarity": self.original(r["similarity"], geom),
+            "soft_region": peak_scaled(self.original(r["soft_region"], geom)),
+        }
 
     @torch.no_grad()
     def maps(
@@ -177,8 +193,7 @@ class Grounder:
     ) -> dict:
         "{'similarity': map, 'soft_region': map} in original pixels for `phrase` on the image."
         fi, geom = self.image(key, img01)
-        r = alignment_readout(fi, self.text(phrase), steps, tau, rho)
-        return {k: self.original(r[k], geom) for k in ("similarity", "soft_region")}
+        return self.scored(alignment_readout(fi, self.text(phrase), steps, tau, rho), geom)
 
 # %% ../../nbs/40_grounding.ipynb #10ef713a
 def _phrases(root: Path, limit: int | None = None, split: str = "test") -> tuple[pd.DataFrame, list]:
@@ -285,7 +300,7 @@ def box_oracle(
             ..., i : i + crop, j : j + crop
         ]
         cells = F.adaptive_avg_pool2d(up, grid)[0, 0].numpy()
-        hm = to_original(cells, geom, sigma, mode=resample)
+        hm = peak_scaled(to_original(cells, geom, sigma, mode=resample))  # scaled as a model's soft region
         rows.append(
             dict(
                 category=d.category.iloc[0],
