@@ -143,17 +143,21 @@ def method_of(variant: str) -> str:
 
 def run_once(cfg: ExperimentConfig, run: Path, tasks: str, device: str = "cpu", smoke: bool = False) -> Path:
     """Train `cfg` into `run` and evaluate `tasks` into `run/eval`; returns its `metrics.json`. A run already scored
-    with this very config is reused, an interrupted one resumes, and one trained with another config starts over."""
+    with this very config (as training records it: `resolve_method`) by the current scoring is reused; one trained but
+    scored by older code (`EVAL_VERSION`) is scored again without retraining; an interrupted one resumes; one trained
+    with another config starts over."""
     from plan.config import config_hash, load_config
-    from plan.evaluation.suite import evaluate
+    from plan.evaluation.suite import EVAL_VERSION, evaluate
+    from plan.losses import resolve_method
     from plan.train import train
 
     run, metrics, saved = Path(run), Path(run) / "eval" / "metrics.json", Path(run) / "config.yaml"
-    if saved.exists() and config_hash(load_config(saved)) != config_hash(cfg):
+    if saved.exists() and config_hash(load_config(saved)) != config_hash(resolve_method(cfg)):
         shutil.rmtree(run)
-    elif metrics.exists():
+    elif metrics.exists() and json.loads(metrics.read_text()).get("eval_version") == EVAL_VERSION:
         return metrics
-    train(cfg, run, progress=False)
+    if not (run / "train_summary.json").exists() or not (run / "model" / "model.safetensors").exists():
+        train(cfg, run, progress=False)
     evaluate(run, tasks, run / "eval", device=device, smoke=smoke)
     return metrics
 

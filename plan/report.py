@@ -151,7 +151,7 @@ def main(argv=None):
         d = st.runs_dir / tag / "compare"
         run_notebook("compare.ipynb", dict(smoke=a.smoke, out_dir=str(d)), d, **kw)
         if not a.smoke:
-            _publish(rep, d / "compare.png", d / "word_maps.png")
+            _publish(rep, d / "compare.png", d / "word_maps.png", d / "alpha.png")
     if a.text_encoders:
         d = st.runs_dir / tag / "compare-text"
         (d / "plan").mkdir(parents=True, exist_ok=True)
@@ -171,7 +171,11 @@ def main(argv=None):
     if not only or a.all:
         if not a.smoke:
             _publish(
-                rep, run / "loss_curves.png", run / "eval" / "grounding_maps.png", metrics=run / "eval" / "metrics.json"
+                rep,
+                run / "loss_curves.png",
+                run / "eval" / "grounding_maps.png",
+                run / "eval" / "step_maps.png",
+                metrics=run / "eval" / "metrics.json",
             )
         print(f"\n{a.method}, {tag} run — headline (from {run / 'eval' / 'metrics.json'}):")
         from plan.evaluation.suite import headline

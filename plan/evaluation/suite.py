@@ -25,10 +25,13 @@ from .retrieval import evaluate_retrieval
 from .zeroshot import evaluate_zeroshot
 
 # %% auto #0
-__all__ = ['TASKS', 'HEADLINE', 'metric', 'headline', 'load_run', 'readout', 'parse_tasks', 'evaluate']
+__all__ = ['TASKS', 'EVAL_VERSION', 'HEADLINE', 'metric', 'headline', 'load_run', 'readout', 'parse_tasks', 'evaluate']
 
 # %% ../../nbs/45_evaluate.ipynb #4f37bb1d
 TASKS = ("grounding", "retrieval", "zeroshot", "probe", "detection")
+# bumped whenever scoring changes what a model's numbers are, so saved metrics from older scoring are redone:
+# 2 = the soft region scaled to max 1 after the blur (mIoU)
+EVAL_VERSION = 2
 HEADLINE = {  # label: path into metrics.json (every one higher-is-better)
     "pointing (soft region)": ("grounding", "pointing_soft_region"),
     "CNR (soft region)": ("grounding", "cnr_soft_region"),
@@ -192,6 +195,7 @@ def evaluate(
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
     m = {
+        "eval_version": EVAL_VERSION,
         "model": str(mdir),
         "data": str(root),
         "tasks": want,
