@@ -15,9 +15,9 @@ import json
 import sys
 from pathlib import Path
 
-from plan.config import ConfigError
 from plan.data.adapters import ADAPTERS, prepare, settings_inputs
-from plan.data.prepare import DataError
+from plan.data.cache import DataError
+from plan.settings import ConfigError
 
 
 def main(argv=None):

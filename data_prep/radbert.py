@@ -9,9 +9,9 @@ import json
 import sys
 from pathlib import Path
 
-from plan.config import load_experiment
 from plan.data.adapters import ensure_data
 from plan.encoders import radbert_dir
+from plan.presets import load_experiment
 from plan.textmodel import pretrain_mlm, radiology_corpus
 
 

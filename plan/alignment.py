@@ -16,8 +16,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['NEG', 'word_pixel_similarity', 'sparsify', 'word_importance', 'uniform_weights', 'at_least_fp32', 'soft_regions',
-           'word_contexts', 'pooled_cosine', 'Step', 'refine']
+__all__ = ['NEG', 'word_pixel_similarity', 'sparsify', 'content_words', 'word_importance', 'uniform_weights', 'at_least_fp32',
+           'soft_regions', 'word_contexts', 'pooled_cosine', 'Step', 'refine']
 
 # %% ../nbs/21_alignment.ipynb #3ae2611d
 NEG = -1e4  # a large negative logit that stays finite in bf16/fp16 (−inf would make empty rows NaN)
@@ -41,6 +41,13 @@ def sparsify(logits: Tensor, rho: float) -> Tensor:  # [..., N] with all but the
     return logits.masked_fill(logits < thr, NEG)
 
 
+def content_words(word_mask: Tensor, stop: Tensor, suppress: bool = True) -> Tensor:  # [..., M] bool
+    """The words the local terms and every read-out use (the one stop-word mask): real words minus stop and negated
+    ones when `suppress`; a text left with none keeps all its real words."""
+    m = word_mask & ~stop if suppress else word_mask
+    return torch.where(m.any(-1, keepdim=True), m, word_mask)
+
+
 def word_importance(
     cls_attn: Tensor,  # [B, M] last-layer [CLS] attention summed per word
     sim: Tensor,  # [B, M, N] word–pixel similarities
@@ -50,8 +57,7 @@ def word_importance(
     use_attention: bool = True,
 ) -> Tensor:  # [B, M] weights summing to 1 over valid non-stop words
     "α = [CLS] attention × softmax_k(max_j S/τ_α), zero for stop words, normalised per pair."
-    keep = word_mask & ~stop
-    keep = torch.where(keep.any(1, keepdim=True), keep, word_mask)  # a text of stop words only keeps its words
+    keep = content_words(word_mask, stop)
     g = (sim.max(-1).values / tau_alpha).masked_fill(~keep, NEG).softmax(-1)
     a = g * (cls_attn.clamp(min=0) if use_attention else 1.0)
     a = a * keep

@@ -218,7 +218,7 @@ def train_step(cfg, method: str, device: str = "cpu", stage: int = 1, seed: int 
 
 def _step_child(preset: str, method: str) -> float:
     "Run in a fresh interpreter by `cpu_step_peak_mb`: RSS growth over the first training step (MiB)."
-    from plan.config import load_experiment
+    from plan.presets import load_experiment
 
     torch.set_num_threads(1)
     step = train_step(load_experiment(preset, train__device="cpu")[0], method)[0]

@@ -27,6 +27,8 @@ VARIANTS: dict[str, dict] = {
     "gloria": {"loss.method": "gloria"},
     "mgca_token": {"loss.method": "mgca_token"},
     "plan": {"loss.method": "plan"},
+    # a diagnostic, not a baseline: GLoRIA's local term without [CLS] among its words (is that what trains its globals?)
+    "gloria -cls": {"loss.method": "gloria", "loss.gloria_cls": False},
     "plan -suppression": {"loss.method": "plan", "loss.word_importance": False, "loss.sparsify": False},
     "plan -sparsify": {"loss.method": "plan", "loss.sparsify": False},
     "plan -progressive": {"loss.method": "plan", "loss.steps": 1},
@@ -42,7 +44,7 @@ VARIANTS: dict[str, dict] = {
         "model.text_cache": False,
     },
 }
-DEFAULT_VARIANTS = [v for v in VARIANTS if v != "plan +radbert"]  # the method comparison; text encoders apart
+DEFAULT_VARIANTS = [v for v in VARIANTS if v not in ("plan +radbert", "gloria -cls")]  # diagnostics apart
 
 
 def variant_config(base: ExperimentConfig, name: str, seed: int) -> ExperimentConfig:

@@ -157,7 +157,7 @@ def load_backbone_weights(backbone: nn.Module, name: str, path: str | Path, in_c
 # %% ../nbs/20_encoders.ipynb #6b891856
 def radbert_dir() -> Path:
     "Where the radiology BERT (`plan.textmodel`, the `radbert` alias) lives: `<data_dir>/radbert` of `settings.ini`."
-    from plan.config import read_settings
+    from plan.settings import read_settings
 
     return read_settings().data_dir / "radbert"
 

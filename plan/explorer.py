@@ -18,8 +18,8 @@ import torch
 from PIL import Image
 
 from .alignment import word_importance
+from .data.cache import load_image, read_manifest
 from .data.dataset import load_cached
-from .data.prepare import load_image, read_manifest
 from .encoders import DualEncoder, load_tokenizer
 from .evaluation.grounding import Grounder, alignment_readout
 

@@ -16,10 +16,20 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from .alignment import NEG, at_least_fp32, pooled_cosine, refine, sparsify, uniform_weights, word_importance
-from .config import ConfigError, ExperimentConfig, LossConfig, ModelConfig, StageConfig
+from plan.alignment import (
+    NEG,
+    at_least_fp32,
+    content_words,
+    pooled_cosine,
+    refine,
+    sparsify,
+    uniform_weights,
+    word_importance,
+)
+from .config import ExperimentConfig, LossConfig, ModelConfig, StageConfig
 from .dist import gather, offset, world_size
 from .encoders import ImageFeatures, TextFeatures
+from .settings import ConfigError
 
 # %% auto #0
 __all__ = ['LOGIT_SCALE', 'CHUNK_ELEMENTS', 'CHUNK_ELEMENTS_GPU', 'LOSSES', 'GlobalInfoNCE', 'blocked', 'gloria_scores',
@@ -92,8 +102,11 @@ def _gloria_block(words: Tensor, wmask: Tensor, regions: Tensor, tau1: float, ta
     return torch.logsumexp((tau2 * cos).masked_fill(~wmask[:, None], NEG), dim=2)
 
 
-def gloria_words(txt: TextFeatures) -> tuple[Tensor, Tensor]:
-    "GLoRIA's training words: [CLS] (the text global) followed by the words; [SEP] is not among them."
+def gloria_words(txt: TextFeatures, with_cls: bool = True) -> tuple[Tensor, Tensor]:
+    """GLoRIA's training words: [CLS] (the text global) followed by the words; [SEP] is not among them. Without
+    `with_cls`, the words only (so the local term no longer trains the text's global embedding)."""
+    if not with_cls:
+        return txt.words, txt.word_mask
     w = torch.cat([txt.glob[:, None], txt.words], 1)
     m = torch.cat([torch.ones_like(txt.word_mask[:, :1]), txt.word_mask], 1)
     return w, m
@@ -110,7 +123,7 @@ class GloriaLoss(nn.Module):
 
     def local(self, img: ImageFeatures, txt: TextFeatures) -> Tensor:
         c = self.cfg
-        w, m = gloria_words(txt)
+        w, m = gloria_words(txt, c.gloria_cls)
         Z = gloria_scores(w, m, gather(img.local), c.gloria_tau1, c.gloria_tau2)  # [l local, i global]
         # one process: the [captions, images] matrix is the whole one, used in both directions (as published)
         Zt = (
@@ -223,8 +236,7 @@ class PLANLoss(nn.Module):
         tau = stage.tau_local if stage else c.tau_local
         rho = (stage.rho if stage else c.rho) if (c.sparsify and sup) else 1.0
         use_alpha = c.word_importance and sup
-        m = txt.word_mask & ~txt.stop if sup else txt.word_mask
-        m = torch.where(m.any(1, keepdim=True), m, txt.word_mask)
+        m = content_words(txt.word_mask, txt.stop, sup)
         W = txt.words * m[..., None]
         steps = refine(W, img.local, m, c.steps, c.gamma, tau, rho, c.tau_local_decay, c.rho_decay)
         alphas = [

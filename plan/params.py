@@ -11,8 +11,10 @@ import difflib
 import re
 from pathlib import Path
 
-from .config import ConfigError, ExperimentConfig, load_experiment, read_settings, resolve_device
+from .config import ExperimentConfig
 from .losses import LOSSES
+from .presets import load_experiment
+from .settings import ConfigError, read_settings, resolve_device
 
 # %% auto #0
 __all__ = ['ParameterError', 'bad', 'user_path', 'out_folder', 'data_folder', 'model_folder', 'check_device', 'check_backbone',

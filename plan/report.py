@@ -14,7 +14,8 @@ import platform
 import subprocess
 from pathlib import Path
 
-from .config import ExperimentConfig, config_hash, project_root, read_settings
+from .config import ExperimentConfig, config_hash
+from .settings import project_root, read_settings
 
 # %% auto #0
 __all__ = ['ALL_TASKS', 'provenance', 'run_notebook', 'main']

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .data.prepare import read_manifest
+from .data.cache import read_manifest
 from .data.text import openi_reports
 
 # %% auto #0

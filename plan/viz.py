@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Rectangle
 
+from .data.cache import read_grounding, read_manifest
 from .data.dataset import load_cached
-from .data.prepare import read_grounding, read_manifest
 from .evaluation.grounding import Grounder
 
 # %% auto #0

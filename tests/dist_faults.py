@@ -9,6 +9,7 @@ import torch
 
 import plan.train as T
 from plan import dist
+from plan.checkpoint import agree_on_checkpoint
 from plan.config import load_config
 
 
@@ -37,6 +38,6 @@ print("SUMMARY", dist.rank(), json.dumps(summary), flush=True)
 for name in ("a", "b"):
     (out / "agree" / name).mkdir(parents=True, exist_ok=True)
     (out / "agree" / name / "model.safetensors").write_bytes(b"")
-got = T.agree_on_checkpoint(out / "agree" / ("a" if dist.rank() == 0 else "b"))
+got = agree_on_checkpoint(out / "agree" / ("a" if dist.rank() == 0 else "b"))
 print("AGREE", dist.rank(), got.name, flush=True)
 dist.cleanup()

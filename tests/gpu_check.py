@@ -24,8 +24,9 @@ DEVICE = "cuda"  # --device cpu: a dry run of the same steps (no autocast, gloo)
 
 
 def _config(out: Path, name: str, **over) -> Path:
-    from plan.config import load_experiment, save_config
+    from plan.config import save_config
     from plan.data.adapters import ensure_data
+    from plan.presets import load_experiment
 
     base = {"train.device": DEVICE, "train.ckpt_every": 2, "train.log_every": 1, "data.num_workers": 2, **over}
     cfg, _ = load_experiment("smoke", base)

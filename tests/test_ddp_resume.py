@@ -12,8 +12,9 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from plan.config import load_experiment, save_config
+from plan.config import save_config
 from plan.data.adapters import ensure_data
+from plan.presets import load_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 

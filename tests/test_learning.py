@@ -2,11 +2,11 @@
 
 import torch
 
-from plan.config import load_experiment
 from plan.data.adapters import ensure_data
 from plan.encoders import DualEncoder
 from plan.evaluation.grounding import evaluate_grounding
 from plan.evaluation.suite import load_run, readout
+from plan.presets import load_experiment
 from plan.train import train
 
 

@@ -19,8 +19,8 @@ from torchvision.models.detection import FasterRCNN
 from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.ops import MultiScaleRoIAlign, box_iou
 
+from ..data.cache import read_manifest
 from ..data.dataset import MEAN, STD, load_cached
-from ..data.prepare import read_manifest
 
 # %% auto #0
 __all__ = ['IOU_THRESHOLDS', 'average_precision', 'mean_ap', 'StageBackbone', 'build_detector', 'finetune_detector', 'predict',

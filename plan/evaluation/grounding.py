@@ -15,14 +15,14 @@ import torch
 import torch.nn.functional as F
 from scipy.ndimage import gaussian_filter
 
-from ..alignment import refine
+from ..alignment import content_words, refine
+from ..data.cache import read_grounding, read_manifest
 from ..data.dataset import MEAN, STD, Collator, load_cached
-from ..data.prepare import read_grounding, read_manifest
 from ..encoders import DualEncoder
 
 # %% auto #0
-__all__ = ['cnr', 'box_mask', 'phrase_cnr', 'miou', 'pointing', 'preprocess', 'to_original', 'peak_scaled', 'content_words',
-           'alignment_readout', 'Grounder', 'evaluate_grounding', 'uniform_miou', 'box_oracle']
+__all__ = ['cnr', 'box_mask', 'phrase_cnr', 'miou', 'pointing', 'preprocess', 'to_original', 'peak_scaled', 'alignment_readout',
+           'Grounder', 'evaluate_grounding', 'uniform_miou', 'box_oracle']
 
 # %% ../../nbs/40_grounding.ipynb #887aae6e
 def cnr(hm: np.ndarray, inside: np.ndarray, outside: np.ndarray | None = None) -> float:
@@ -114,12 +114,6 @@ def peak_scaled(hm: np.ndarray) -> np.ndarray:
     return hm / mx if mx > 0 else hm
 
 
-def content_words(ft, suppress: bool = True) -> torch.Tensor:
-    "The words a read-out uses: real words minus stop/negated ones (all real words when that leaves none)."
-    m = ft.word_mask & ~ft.stop if suppress else ft.word_mask
-    return m if m.any() else ft.word_mask
-
-
 def alignment_readout(
     fi, ft, steps: int = 3, tau: float = 0.1, rho: float = 1.0, suppress: bool = True, select=None
 ) -> dict:
@@ -127,7 +121,7 @@ def alignment_readout(
     `ft`: `soft_region`, the mean attention of the content words (`select`: a [M] bool subset of them) after `steps`
     refinement steps at τ `tau` and top-ρ `rho`, scaled to max 1; `similarity`, pixel · global-text cosine (the phrase
     map); both on the feature grid; and the last refinement `state` and word `mask` for further read-outs."""
-    m = content_words(ft, suppress)
+    m = content_words(ft.word_mask, ft.stop, suppress)
     st = refine(ft.words * m[..., None], fi.local, m, steps=max(1, steps), tau=tau, rho=rho)[-1]
     sel = m[0] if select is None or not (select & m[0]).any() else select & m[0]
     A = (st.A[0] * sel[:, None]).sum(0) / sel.sum()

@@ -17,8 +17,9 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from ..data.cache import read_manifest
 from ..data.dataset import CXRDataset
-from ..data.prepare import COMPETITION, read_manifest
+from ..data.prepare import COMPETITION
 
 # %% auto #0
 __all__ = ['backbone_features', 'label_subset', 'fit_probe', 'evaluate_probe']

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..data.cache import read_manifest
 from ..data.dataset import Collator, CXRDataset
-from ..data.prepare import read_manifest
 from ..encoders import DualEncoder
 
 # %% auto #0
