@@ -45,7 +45,6 @@ def step_scores(
         rows.append(
             dict(
                 step=t,
-                tau=readout["tau"] * 0.8 ** (t - 1),
                 pointing=s["pointing_soft_region"],
                 cnr=s["cnr_soft_region"],
                 miou=s["miou_soft_region"],

@@ -174,7 +174,7 @@ class Grounder:
     def scored(self, r: dict, geom: tuple) -> dict:
         """The read-out's maps as the protocol scores them: `similarity` (phrase–pixel cosines) as they come; the
         `soft_region` scaled to max 1 *after* the blur, so mIoU's thresholds are fractions of its peak as scored (the
-        blur lowers a sharp peak: scaled before it, a map's maximum sat near 0.15 and no threshold ≥ 0.3 was ever
+        blur lowers a sharp peak: scaled before it, a map's maximum sat below the upper thresholds, which were never
         crossed)."""
         return {
             "similarity": self.original(r["similarity"], geom),
