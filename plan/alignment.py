@@ -32,13 +32,14 @@ def word_pixel_similarity(
 
 
 def sparsify(logits: Tensor, rho: float) -> Tensor:  # [..., N] with all but the top ceil(rho N) set to NEG
-    "Keep the top-ρ fraction of logits along the last axis (per word); the rest become `NEG`."
+    """Keep the top-ρ fraction of logits along the last axis (per word); the rest become `NEG`. Exactly k per word:
+    by index, not by threshold (in bf16 ties at the k-th value are common, and a threshold would keep them all)."""
     if rho >= 1:
         return logits
     N = logits.shape[-1]
     k = max(1, math.ceil(rho * N))
-    thr = logits.detach().topk(k, dim=-1).values[..., -1:]
-    return logits.masked_fill(logits < thr, NEG)
+    keep = torch.zeros_like(logits, dtype=torch.bool).scatter_(-1, logits.detach().topk(k, dim=-1).indices, True)
+    return logits.masked_fill(~keep, NEG)
 
 
 def content_words(word_mask: Tensor, stop: Tensor, suppress: bool = True) -> Tensor:  # [..., M] bool

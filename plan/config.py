@@ -61,10 +61,10 @@ class ModelConfig:
     "The two encoders and the projection heads (METHOD.md, Encoders)."
 
     image_backbone: str = "resnet18"  # any timm model name
-    image_weights: str = ""  # local weights file or 'efficientnet-lite0-imagenet' (packaged); empty: random init
+    image_weights: str = ""  # a file, 'efficientnet-lite0-imagenet' (packaged), 'imagenet' (timm, HF cache); '': random
     local_stage: int = -2  # index into timm's feature stages: -2 = stride 16 (ResNet layer3)
     freeze_image_stages: int = 0  # fix the weights of the first this many feature stages (pretrained low levels)
-    text_model: str = "minilm"  # 'minilm' (the packaged MiniLM), 'tiny-bert' (random, tests) or a local HF folder
+    text_model: str = "minilm"  # 'minilm' (packaged), 'tiny-bert' (random, tests), a local folder or a cached hub id
     freeze_text_layers: int = 0  # freeze the embeddings and this many lowest text layers; -1: the whole text encoder
     text_cache: bool = False  # compute the frozen text encoder's outputs once, on disk (needs freeze_text_layers = -1)
     embed_dim: int = 128  # shared space d

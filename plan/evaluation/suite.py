@@ -89,13 +89,16 @@ def load_run(run_dir: str | Path) -> tuple[DualEncoder, object, ExperimentConfig
 
 
 def readout(cfg: ExperimentConfig | None) -> dict:
-    "The alignment read-out a run was trained with: K steps, the last stage's τ_l and (when sparsifying) ρ."
+    """The alignment read-out a run was trained with: K steps, the last stage's τ_l and (when sparsifying) ρ, and the
+    refinement's history weight γ and per-step decays of τ_l and ρ (`alignment_readout`'s keyword arguments)."""
     if cfg is None:
-        return dict(steps=3, tau=0.1, rho=1.0)
-    last = cfg.stages[-1]
-    rho = last.rho if (cfg.loss.method == "plan" and cfg.loss.sparsify and last.suppression) else 1.0
-    steps = cfg.loss.steps if cfg.loss.method == "plan" else 1
-    return dict(steps=steps, tau=last.tau_local, rho=rho)
+        return dict(steps=3, tau=0.1, rho=1.0, gamma=0.5, tau_decay=0.8, rho_decay=0.8)
+    last, c = cfg.stages[-1], cfg.loss
+    rho = last.rho if (c.method == "plan" and c.sparsify and last.suppression) else 1.0
+    steps = c.steps if c.method == "plan" else 1
+    return dict(
+        steps=steps, tau=last.tau_local, rho=rho, gamma=c.gamma, tau_decay=c.tau_local_decay, rho_decay=c.rho_decay
+    )
 
 # %% ../../nbs/45_evaluate.ipynb #183eb0c4
 def _tasks(
