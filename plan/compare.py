@@ -18,8 +18,8 @@ from .config import ExperimentConfig, StageConfig
 from .evaluation.suite import HEADLINE
 
 # %% auto #0
-__all__ = ['VARIANTS', 'DEFAULT_VARIANTS', 'TUNE_LRS', 'TUNE_METRIC', 'variant_config', 'collect', 'summarize', 'paired',
-           'verdict', 'method_of', 'run_once', 'tune', 'chosen_lrs', 'tuned_config']
+__all__ = ['VARIANTS', 'DIAGNOSTICS', 'DEFAULT_VARIANTS', 'TUNE_LRS', 'TUNE_METRIC', 'variant_config', 'collect', 'summarize',
+           'paired', 'verdict', 'method_of', 'run_once', 'tune', 'chosen_lrs', 'tuned_config']
 
 # %% ../nbs/54_compare.ipynb #b20a915b
 VARIANTS: dict[str, dict] = {
@@ -29,6 +29,13 @@ VARIANTS: dict[str, dict] = {
     "plan": {"loss.method": "plan"},
     # a diagnostic, not a baseline: GLoRIA's local term without [CLS] among its words (is that what trains its globals?)
     "gloria -cls": {"loss.method": "gloria", "loss.gloria_cls": False},
+    # a diagnostic: PLAN with GLoRIA's global term (fixed τ₃ = 10, both directions summed) — its retrieval lead?
+    "plan +gloria-global": {
+        "loss.method": "plan",
+        "loss.global_sum": True,
+        "model.learn_temperature": False,
+        "model.temperature": 0.1,
+    },
     "plan -suppression": {"loss.method": "plan", "loss.word_importance": False, "loss.sparsify": False},
     "plan -sparsify": {"loss.method": "plan", "loss.sparsify": False},
     "plan -progressive": {"loss.method": "plan", "loss.steps": 1},
@@ -44,7 +51,8 @@ VARIANTS: dict[str, dict] = {
         "model.text_cache": False,
     },
 }
-DEFAULT_VARIANTS = [v for v in VARIANTS if v not in ("plan +radbert", "gloria -cls")]  # diagnostics apart
+DIAGNOSTICS = ("plan +radbert", "gloria -cls", "plan +gloria-global")  # variants run on demand, not by default
+DEFAULT_VARIANTS = [v for v in VARIANTS if v not in DIAGNOSTICS]
 
 
 def variant_config(base: ExperimentConfig, name: str, seed: int) -> ExperimentConfig:

@@ -82,6 +82,7 @@ class LossConfig:
     # the base of each stage's value (StageConfig); an override moves every stage by the same factor
     lambda_global: float = 1.0
     lambda_local: float = 1.0
+    global_sum: bool = False  # the global InfoNCE's two directions summed (GLoRIA's form; gloria always) or averaged
     # GLoRIA (published values)
     gloria_tau1: float = 4.0
     gloria_tau2: float = 5.0

@@ -46,7 +46,12 @@ LOGIT_SCALE = math.log(1 / ModelConfig.temperature)  # log(1/τ_g) when no model
 
 class GlobalInfoNCE(nn.Module):
     """Symmetric InfoNCE between image and report globals over the gathered batch at temperature exp(-`logit_scale`)
-    (the model's, learnable; clamped at 1/100 as in CLIP)."""
+    (the model's, learnable; clamped at 1/100 as in CLIP): the mean of the two directions, as CLIP, or their sum
+    (`summed`), as GLoRIA's global term (`loss.global_sum`)."""
+
+    def __init__(self, summed: bool = False):
+        super().__init__()
+        self.summed = summed
 
     def forward(self, v: Tensor, t: Tensor, logit_scale: Tensor | float | None = None) -> Tensor:
         ls = torch.as_tensor(LOGIT_SCALE if logit_scale is None else logit_scale, device=v.device)
@@ -56,7 +61,8 @@ class GlobalInfoNCE(nn.Module):
             s = ls.float().clamp(max=math.log(100)).exp()
             V, T = gather(v), gather(t)
             lab = torch.arange(len(v), device=v.device) + offset(len(v))
-            return _sym_ce(s * v @ T.T, lab, s * t @ V.T)
+            loss = _sym_ce(s * v @ T.T, lab, s * t @ V.T)
+            return 2 * loss if self.summed else loss
 
 # %% ../nbs/23_losses.ipynb #8564ef04
 CHUNK_ELEMENTS = 1 << 21  # caption blocks of about this many (caption, image, word, pixel) entries, on CPU
@@ -165,7 +171,7 @@ class MGCATokenLoss(nn.Module):
     def __init__(self, cfg: LossConfig):
         super().__init__()
         self.cfg = cfg
-        self.glob = GlobalInfoNCE()
+        self.glob = GlobalInfoNCE(cfg.global_sum)
 
     def local(self, img: ImageFeatures, txt: TextFeatures, tau: float | None = None) -> Tensor:
         c, W, P, m = self.cfg, txt.words, img.local, txt.word_mask
@@ -225,7 +231,7 @@ class PLANLoss(nn.Module):
     def __init__(self, cfg: LossConfig):
         super().__init__()
         self.cfg = cfg
-        self.glob = GlobalInfoNCE()
+        self.glob = GlobalInfoNCE(cfg.global_sum)
 
     def align(self, img: ImageFeatures, txt: TextFeatures, stage: StageConfig | None = None) -> dict:
         """What the local terms score, for read-outs and diagnostics: the content-word `mask` (stop and negated words
@@ -302,7 +308,7 @@ class ClipLoss(nn.Module):
     def __init__(self, cfg: LossConfig):
         super().__init__()
         self.cfg = cfg
-        self.glob = GlobalInfoNCE()
+        self.glob = GlobalInfoNCE(cfg.global_sum)
 
     def forward(
         self, img: ImageFeatures, txt: TextFeatures, stage: StageConfig | None = None, logit_scale=None
