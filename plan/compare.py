@@ -36,6 +36,9 @@ VARIANTS: dict[str, dict] = {
         "model.learn_temperature": False,
         "model.temperature": 0.1,
     },
+    # ... and its two halves apart: the fixed scale alone, the doubled weight (sum) alone
+    "plan +fixed-scale": {"loss.method": "plan", "model.learn_temperature": False, "model.temperature": 0.1},
+    "plan +global-sum": {"loss.method": "plan", "loss.global_sum": True},
     "plan -suppression": {"loss.method": "plan", "loss.word_importance": False, "loss.sparsify": False},
     "plan -sparsify": {"loss.method": "plan", "loss.sparsify": False},
     "plan -progressive": {"loss.method": "plan", "loss.steps": 1},
@@ -51,7 +54,13 @@ VARIANTS: dict[str, dict] = {
         "model.text_cache": False,
     },
 }
-DIAGNOSTICS = ("plan +radbert", "gloria -cls", "plan +gloria-global")  # variants run on demand, not by default
+DIAGNOSTICS = (
+    "plan +radbert",
+    "gloria -cls",
+    "plan +gloria-global",
+    "plan +fixed-scale",
+    "plan +global-sum",
+)  # variants run on demand, not by default
 DEFAULT_VARIANTS = [v for v in VARIANTS if v not in DIAGNOSTICS]
 
 
