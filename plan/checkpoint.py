@@ -17,9 +17,23 @@ import torch
 from . import dist
 
 # %% auto #0
-__all__ = ['save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'unwrap', 'agree_on_checkpoint']
+__all__ = ['rng_states', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'unwrap', 'agree_on_checkpoint']
 
 # %% ../nbs/30_checkpoint.ipynb #afa90c43
+def rng_states() -> list[dict]:
+    """Every rank's random state (CPU, and its CUDA device's), in rank order, on every rank: a collective under DDP.
+    Training passes it to `save_checkpoint` as `extra=dict(rng_ranks=...)`."""
+    own = dict(
+        cpu=torch.get_rng_state(),
+        cuda=torch.cuda.get_rng_state() if torch.cuda.is_available() else torch.zeros(0, dtype=torch.uint8),
+    )
+    if dist.world_size() == 1:
+        return [own]
+    out = [None] * dist.world_size()
+    torch.distributed.all_gather_object(out, own)
+    return out
+
+
 def save_checkpoint(out: Path, step: int, model, loss, opt, sched, scaler, extra: dict, keep: int = 2) -> Path:
     from safetensors.torch import save_file
 
@@ -70,7 +84,14 @@ def load_checkpoint(ck: Path, model, loss, opt, sched, scaler) -> dict:
     sched.load_state_dict(st["sched"])
     if scaler and st.get("scaler"):
         scaler.load_state_dict(st["scaler"])
-    torch.set_rng_state(st["rng"])
+    ranks = st.get("rng_ranks") or []
+    if len(ranks) == dist.world_size():  # each rank its own stream, as the run that saved it (same world size)
+        own = ranks[dist.rank()]
+        torch.set_rng_state(own["cpu"])
+        if torch.cuda.is_available() and own["cuda"].numel():
+            torch.cuda.set_rng_state(own["cuda"])
+        return st
+    torch.set_rng_state(st["rng"])  # an older checkpoint, or another world size: the saving rank 0's stream
     if st.get("cuda_rng") and torch.cuda.is_available() and len(st["cuda_rng"]) == torch.cuda.device_count():
         torch.cuda.set_rng_state_all(st["cuda_rng"])
     return st

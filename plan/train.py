@@ -21,7 +21,7 @@ import torch.nn as nn
 from torch.utils.data import DataLoader
 
 from . import dist
-from .checkpoint import agree_on_checkpoint, latest_checkpoint, load_checkpoint, save_checkpoint, unwrap
+from .checkpoint import agree_on_checkpoint, latest_checkpoint, load_checkpoint, rng_states, save_checkpoint, unwrap
 from .config import ExperimentConfig, StageConfig, data_path, load_config, save_config
 from .data.dataset import Collator, CXRDataset
 from .encoders import DualEncoder, load_tokenizer
@@ -309,6 +309,8 @@ def train(
     if ck:
         st = load_checkpoint(ck, model, loss_fn, opt, sched, prec.scaler)
         step, nonfinite = st["step"], st.get("nonfinite", 0)
+    elif ws > 1:  # the model is built alike on every rank (train.seed); from here each rank draws its own (dropout)
+        torch.manual_seed(cfg.train.seed * 1_000_003 + dist.rank())
     if ws > 1:  # wrapped after loading: every rank starts from the same checkpoint, optimizer state included
         model = nn.parallel.DistributedDataParallel(
             model,
@@ -368,8 +370,11 @@ def train(
             bar.set_postfix(loss=f"{rec['loss']:.3f}", stage=si, ips=rec["images_per_s"])
         bar.update(1)
         if step % cfg.train.ckpt_every == 0 or step == total:
+            rngs = rng_states()  # every rank's random stream (a collective under DDP)
             if main:
-                save_checkpoint(out, step, model, loss_fn, opt, sched, prec.scaler, dict(nonfinite=nonfinite))
+                save_checkpoint(
+                    out, step, model, loss_fn, opt, sched, prec.scaler, dict(nonfinite=nonfinite, rng_ranks=rngs)
+                )
             if ws > 1:  # the only barrier: no rank runs ahead of a checkpoint being written
                 torch.distributed.barrier()
     bar.close()

@@ -1,5 +1,6 @@
 """Run by torchrun (2 CPU processes over gloo) from tests/test_ddp_resume.py: a non-finite loss on one rank only is
-skipped by every rank together (no hang), and every rank resumes from rank 0's choice of checkpoint."""
+skipped by every rank together (no hang), every rank resumes from rank 0's choice of checkpoint, and each rank's own
+random stream is in the checkpoint."""
 
 import json
 import sys
@@ -9,7 +10,7 @@ import torch
 
 import plan.train as T
 from plan import dist
-from plan.checkpoint import agree_on_checkpoint
+from plan.checkpoint import agree_on_checkpoint, latest_checkpoint
 from plan.config import load_config
 
 
@@ -33,6 +34,12 @@ real = T.create_loss
 T.create_loss = lambda *a, **k: NaNOnRank1(real(*a, **k))
 summary = T.train(cfg, out, progress=False)
 print("SUMMARY", dist.rank(), json.dumps(summary), flush=True)
+
+# each rank draws from its own random stream, and the checkpoint keeps every rank's (in rank order)
+st = torch.load(latest_checkpoint(out) / "state.pt", weights_only=True)
+ranks = st["rng_ranks"]
+own = torch.equal(ranks[dist.rank()]["cpu"], torch.get_rng_state())  # nothing drew since the last checkpoint
+print("RNG", dist.rank(), len(ranks), own, not torch.equal(ranks[0]["cpu"], ranks[1]["cpu"]), flush=True)
 
 # every rank loads the checkpoint rank 0 chose, whatever it would have picked itself
 for name in ("a", "b"):

@@ -173,6 +173,7 @@ def test_nonfinite_loss_on_one_rank_is_skipped_by_all(tmp_path):
     recs = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert [r_["nonfinite"] for r_ in recs] == [0, 1, 1, 1]
     assert sorted(x for x in r.stdout.splitlines() if x.startswith("AGREE")) == ["AGREE 0 a", "AGREE 1 a"]
+    assert sorted(x for x in r.stdout.splitlines() if x.startswith("RNG")) == ["RNG 0 2 True True", "RNG 1 2 True True"]
 
 
 def test_gpu_check_dry_run_on_cpu(tmp_path):
