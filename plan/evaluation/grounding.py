@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from scipy.ndimage import gaussian_filter
 
 from ..alignment import content_words, refine
+from ..config import LossConfig
 from ..data.cache import read_grounding, read_manifest
 from ..data.dataset import MEAN, STD, Collator, load_cached
 from ..encoders import DualEncoder
@@ -122,17 +123,14 @@ def alignment_readout(
     rho: float = 1.0,
     suppress: bool = True,
     select=None,
-    gamma: float = 0.5,  # the refinement's history weight and per-step decays: the run's (`suite.readout`)
-    tau_decay: float = 0.8,
-    rho_decay: float = 0.8,
+    **refinement,  # `refine`'s gamma, tau_decay, rho_decay: the run's (`suite.readout`), else refine's defaults
 ) -> dict:
     """The one read-out of a model's alignment (evaluation and the explorer) for the first image and text of `fi`,
     `ft`: `soft_region`, the mean attention of the content words (`select`: a [M] bool subset of them) after `steps`
     refinement steps at τ `tau` and top-ρ `rho`, scaled to max 1; `similarity`, pixel · global-text cosine (the phrase
     map); both on the feature grid; and the last refinement `state` and word `mask` for further read-outs."""
     m = content_words(ft.word_mask, ft.stop, suppress)
-    w = ft.words * m[..., None]
-    st = refine(w, fi.local, m, max(1, steps), gamma, tau, rho, tau_decay, rho_decay)[-1]
+    st = refine(ft.words * m[..., None], fi.local, m, steps=max(1, steps), tau=tau, rho=rho, **refinement)[-1]
     sel = m[0] if select is None or not (select & m[0]).any() else select & m[0]
     A = (st.A[0] * sel[:, None]).sum(0) / sel.sum()
     h, w = fi.grid
@@ -220,9 +218,9 @@ def evaluate_grounding(
     steps: int = 3,
     tau: float = 0.1,
     rho: float = 1.0,
-    gamma: float = 0.5,
-    tau_decay: float = 0.8,
-    rho_decay: float = 0.8,
+    gamma: float = LossConfig.gamma,  # the refinement's, recorded with the protocol (a run's own: `suite.readout`)
+    tau_decay: float = LossConfig.tau_local_decay,
+    rho_decay: float = LossConfig.rho_decay,
     resample: str = "bilinear",
     split: str = "test",  # the MS-CXR split scored (`val` to choose settings, `all`)
 ) -> tuple[dict, pd.DataFrame]:

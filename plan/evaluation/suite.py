@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..config import ExperimentConfig, load_config
+from ..config import ExperimentConfig, LossConfig, load_config
 from ..encoders import DualEncoder, load_tokenizer
 from .detection import evaluate_detection
 from .grounding import box_oracle, evaluate_grounding, uniform_miou
@@ -91,8 +91,11 @@ def load_run(run_dir: str | Path) -> tuple[DualEncoder, object, ExperimentConfig
 def readout(cfg: ExperimentConfig | None) -> dict:
     """The alignment read-out a run was trained with: K steps, the last stage's τ_l and (when sparsifying) ρ, and the
     refinement's history weight γ and per-step decays of τ_l and ρ (`alignment_readout`'s keyword arguments)."""
-    if cfg is None:
-        return dict(steps=3, tau=0.1, rho=1.0, gamma=0.5, tau_decay=0.8, rho_decay=0.8)
+    if cfg is None:  # no run config: the defaults' refinement, one sharp unsparsified read-out
+        c = LossConfig()
+        return dict(
+            steps=c.steps, tau=c.tau_local, rho=1.0, gamma=c.gamma, tau_decay=c.tau_local_decay, rho_decay=c.rho_decay
+        )
     last, c = cfg.stages[-1], cfg.loss
     rho = last.rho if (c.method == "plan" and c.sparsify and last.suppression) else 1.0
     steps = c.steps if c.method == "plan" else 1
