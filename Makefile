@@ -51,9 +51,10 @@ check-sync: setup
 	  echo "FAIL: notebooks in nbs/ are not clean (outputs or metadata); run 'make clean-nbs' and commit:"; \
 	  git diff --stat -- nbs; git ls-files --others --exclude-standard nbs; exit 1; fi
 	@$(BIN)/nbdev-export
-	@if ! git diff --quiet -- plan || [ -n "$$(git ls-files --others --exclude-standard plan)" ]; then \
-	  echo "FAIL: plan/ differs from what nbs/ exports; edit the notebook, run 'make export' and commit both:"; \
-	  git --no-pager diff --stat -- plan; git ls-files --others --exclude-standard plan; exit 1; fi
+	@new="$$(git ls-files --others -- plan | grep -vE '__pycache__|\.pyc$$')"; \
+	if ! git diff --quiet -- plan || [ -n "$$new" ]; then \
+	  echo "FAIL: plan/ differs from what nbs/ exports (untracked or git-ignored files included); edit the notebook,"; \
+	  echo "run 'make export' and commit both:"; git --no-pager diff --stat -- plan; echo "$$new"; exit 1; fi
 	@echo "notebooks clean, plan/ in sync"
 
 lint: setup

@@ -70,3 +70,39 @@ def test_no_pickle_loading_in_package():
         for m in re.finditer(r"torch\.load\(([^)]*)\)", t):
             assert "weights_only=True" in m.group(1), f"{p}: torch.load without weights_only=True"
         assert "yaml.load(" not in t, p
+
+
+def _tracked() -> set[str]:
+    import subprocess
+
+    out = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return {p for p in out.split("\0") if p}
+
+
+def test_every_exported_module_is_tracked():
+    "Every module `plan/_modidx.py` names (what nbdev-export writes) is a tracked file: a fresh clone has the package."
+    import ast
+
+    src = (ROOT / "plan" / "_modidx.py").read_text()
+    d = ast.literal_eval(src.split("=", 1)[1].strip())
+    mods = set(d["syms"])
+    files = {"/".join(m.split(".")) + ".py" for m in mods}
+    pkgs = {"/".join(m.split(".")[:-1]) + "/__init__.py" for m in mods if m.count(".") > 1}
+    tracked = _tracked()
+    missing = sorted((files | pkgs | {"plan/__init__.py", "plan/_modidx.py"}) - tracked)
+    assert not missing, f"generated modules not committed (a fresh clone lacks them; check .gitignore): {missing}"
+
+
+def test_nothing_the_project_needs_is_ignored():
+    "No file under plan/, data_prep/, nbs/, tests/ or .ci/ is git-ignored (a fresh clone would lack it)."
+    import subprocess
+
+    out = subprocess.run(
+        ["git", "ls-files", "--others", "--ignored", "--exclude-standard", "--", "plan", "data_prep", "nbs", "tests", ".ci"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
+    bad = [p for p in out if p and not re.search(r"__pycache__|\.pyc$|\.ipynb_checkpoints|/runs/|\.png$", p)]
+    assert not bad, f"ignored files the project uses: {bad[:10]}"
