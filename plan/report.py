@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 from .config import ExperimentConfig, config_hash
+from .progress import ENV, watch
 from .settings import project_root, read_settings
 
 # %% auto #0
@@ -56,6 +57,40 @@ def _strip_front_matter(nb) -> None:
             c.source = "\n".join(x for x in c.source.splitlines() if not x.strip().startswith("- skip_exec:"))
 
 
+def _logged_kernel(log: Path):
+    """A kernel manager whose kernel writes its own stderr (start-up notices such as ipykernel's "running over TCP
+    without encryption" on localhost, crash traces) to `log` instead of the user's terminal."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class LoggedKernelManager(AsyncKernelManager):
+        async def _async_start_kernel(self, **kw):
+            log.parent.mkdir(parents=True, exist_ok=True)
+            kw.setdefault("stderr", open(log, "ab"))  # noqa: SIM115 - the kernel process owns it from here
+            return await super()._async_start_kernel(**kw)
+
+        start_kernel = _async_start_kernel
+
+    return LoggedKernelManager
+
+
+class _env:
+    "Set environment variables for the block (the papermill kernel inherits them), then restore them."
+
+    def __init__(self, **kv):
+        self.kv, self.old = kv, {}
+
+    def __enter__(self):
+        self.old = {k: os.environ.get(k) for k in self.kv}
+        os.environ.update(self.kv)
+
+    def __exit__(self, *exc):
+        for k, v in self.old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def run_notebook(
     nb: str,
     params: dict,
@@ -77,15 +112,22 @@ def run_notebook(
     if not src.exists():
         raise FileNotFoundError(f"{src}: no such experiment notebook")
     dst = out_dir / (name or src.name)
-    pm.execute_notebook(
+    run = lambda: pm.execute_notebook(
         str(src),
         str(dst),
         parameters=params,
         kernel_name="python3",
         cwd=os.getcwd(),  # relative paths in params: the launch folder, as with the papermill command
-        progress_bar=dict(desc=f"{dst.stem:>9}", unit="cell") if progress else False,  # with elapsed and time left
+        progress_bar=False,  # cells are not the work: the kernel reports its phases (plan.progress)
         request_save_on_cell_execute=True,
+        kernel_manager_class=_logged_kernel(dst.with_suffix(".kernel.log")),  # the kernel's own stderr: a log file
     )
+    if progress:
+        f = out_dir / ".progress.json"
+        with _env(**{ENV: str(f)}), watch(f, dst.stem):
+            run()
+    else:
+        run()
     if html:
         rd = Path(reports_dir) if reports_dir else read_settings().reports_dir
         rd.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,7 @@ from .config import ExperimentConfig, StageConfig, data_path, load_config, save_
 from .data.dataset import Collator, CXRDataset
 from .encoders import DualEncoder, load_tokenizer
 from .losses import create_loss, resolve_method
+from .progress import Progress
 from .settings import resolve_device
 from .textcache import CachedCollator, ensure_text_cache
 
@@ -318,8 +319,6 @@ def train(
             find_unused_parameters=not uses_all_parameters(cfg, loss_fn),
         )
     log, tb = _logger(out, cfg)
-    from tqdm.auto import tqdm
-
     nw = loader_workers(cfg)
     dl = DataLoader(  # one loader for the whole run: its workers live as long as the run and prefetch across epochs
         ds,
@@ -330,8 +329,8 @@ def train(
         prefetch_factor=cfg.data.prefetch if nw else None,
     )
     it = iter(dl)
-    bar = tqdm(total=total, initial=step, disable=not (progress and main), desc="train")
-    t0, seen = time.time(), 0
+    bar = Progress(total, "train", "step", show=progress and main, initial=step, report=main)  # plan.progress
+    t0, seen, post = time.time(), 0, {}
     model.train()
     while step < total:
         si, stage = stage_at(cfg, step, spe)
@@ -367,8 +366,8 @@ def train(
             if tb:
                 for k, v in parts.items():
                     tb.add_scalar(f"train/{k}", float(v), step)
-            bar.set_postfix(loss=f"{rec['loss']:.3f}", stage=si, ips=rec["images_per_s"])
-        bar.update(1)
+            post = dict(loss=f"{rec['loss']:.3f}", stage=si, img_s=rec["images_per_s"])
+        bar.update(1, **post)
         if step % cfg.train.ckpt_every == 0 or step == total:
             rngs = rng_states()  # every rank's random stream (a collective under DDP)
             if main:

@@ -21,6 +21,7 @@ from torchvision.ops import MultiScaleRoIAlign, box_iou
 
 from ..data.cache import read_manifest
 from ..data.dataset import MEAN, STD, load_cached
+from ..progress import track
 
 # %% auto #0
 __all__ = ['IOU_THRESHOLDS', 'average_precision', 'mean_ap', 'StageBackbone', 'build_detector', 'finetune_detector', 'predict',
@@ -142,7 +143,7 @@ def finetune_detector(
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=max(steps, 1), pct_start=0.1)
     g = torch.Generator().manual_seed(seed)
     order = []
-    for _ in range(steps):
+    for _ in track(range(steps), f"detection fine-tune ({len(train)} images)", unit="step"):
         if len(order) < batch_size:
             order += torch.randperm(len(train), generator=g).tolist()
         idx, order = order[:batch_size], order[batch_size:]

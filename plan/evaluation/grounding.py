@@ -20,6 +20,7 @@ from ..config import LossConfig
 from ..data.cache import read_grounding, read_manifest
 from ..data.dataset import MEAN, STD, Collator, load_cached
 from ..encoders import DualEncoder
+from ..progress import track
 
 # %% auto #0
 __all__ = ['cnr', 'box_mask', 'phrase_cnr', 'miou', 'pointing', 'preprocess', 'to_original', 'peak_scaled', 'alignment_readout',
@@ -230,7 +231,7 @@ def evaluate_grounding(
     gr = Grounder(model, tokenizer, resize, crop, sigma, device, resample=resample)
     ro = dict(steps=steps, tau=tau, rho=rho, gamma=gamma, tau_decay=tau_decay, rho_decay=rho_decay)
     rows = []
-    for (key, phrase), d in groups:
+    for (key, phrase), d in track(groups, "grounding", unit="phrase"):
         img = load_cached(root / man.loc[key, "image"])[0]
         boxes = list(zip(d.x, d.y, d.w, d.h))
         mp = gr.maps(key, img, phrase, **ro)

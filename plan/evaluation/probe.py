@@ -20,6 +20,7 @@ from sklearn.preprocessing import StandardScaler
 from ..data.cache import read_manifest
 from ..data.dataset import CXRDataset
 from ..data.prepare import COMPETITION
+from ..progress import track
 
 # %% auto #0
 __all__ = ['backbone_features', 'label_subset', 'fit_probe', 'evaluate_probe']
@@ -27,13 +28,20 @@ __all__ = ['backbone_features', 'label_subset', 'fit_probe', 'evaluate_probe']
 # %% ../../nbs/43_probe.ipynb #f8380cbc
 @torch.no_grad()
 def backbone_features(
-    model, root: str | Path, df: pd.DataFrame, resize: int, crop: int, batch_size: int = 64, device: str = "cpu"
+    model,
+    root: str | Path,
+    df: pd.DataFrame,
+    resize: int,
+    crop: int,
+    batch_size: int = 64,
+    device: str = "cpu",
+    desc: str = "probe features",  # the phase name progress shows
 ) -> np.ndarray:
     "[N, C] frozen image features of the rows of `df`: the backbone's last stage, average-pooled (no projection)."
     enc = model.image.eval().to(device)
     ds = CXRDataset(root, split=None, resize=resize, crop=crop, augment=False, manifest=df.assign(split="all"))
     out = []
-    for s in range(0, len(ds), batch_size):
+    for s in track(range(0, len(ds), batch_size), desc, unit="batch"):
         x = torch.stack([ds[i]["image"] for i in range(s, min(s + batch_size, len(ds)))]).to(device)
         x = x.expand(-1, enc.in_chans, -1, -1)
         out.append(enc.backbone(x)[-1].float().mean((2, 3)).cpu())

@@ -16,6 +16,7 @@ import torch
 from ..data.cache import read_manifest
 from ..data.dataset import Collator, CXRDataset
 from ..encoders import DualEncoder
+from ..progress import track
 
 # %% auto #0
 __all__ = ['precision_at_k', 'recall_at_k', 'embed', 'evaluate_retrieval']
@@ -46,13 +47,14 @@ def embed(
     batch_size: int = 64,
     device: str = "cpu",
     max_tokens: int = 112,
+    desc: str = "encoding",  # the phase name progress shows (`plan.progress`)
 ) -> tuple[torch.Tensor, torch.Tensor]:
     "Global image and text embeddings of the rows of `df` (columns key, image, text)."
     model.eval().to(device)
     ds = CXRDataset(root, split=None, resize=resize, crop=crop, augment=False, manifest=df.assign(split="all"))
     col = Collator(tokenizer, max_tokens)
     iv, tv = [], []
-    for s in range(0, len(ds), batch_size):
+    for s in track(range(0, len(ds), batch_size), desc, unit="batch"):
         b = col([ds[i] for i in range(s, min(s + batch_size, len(ds)))])
         b = {k: (v.to(device) if torch.is_tensor(v) else v) for k, v in b.items()}
         iv.append(model.encode_image(b["image"]).glob.float().cpu())
@@ -66,14 +68,14 @@ def evaluate_retrieval(
     "Precision@K on `retrieval_5x200.csv` (both directions) and instance recall@K on the test split."
     root = Path(root)
     r5 = pd.read_csv(root / "retrieval_5x200.csv", dtype={"key": str})
-    iv, tv = embed(model, tokenizer, root, r5, resize, crop, batch_size, device)
+    iv, tv = embed(model, tokenizer, root, r5, resize, crop, batch_size, device, desc="retrieval 5×N")
     sim = (iv @ tv.T).numpy()
     c = r5.cls.values
     out = {f"precision_i2t@{k}": v for k, v in precision_at_k(sim, c, c, ks).items()}
     out.update({f"precision_t2i@{k}": v for k, v in precision_at_k(sim.T, c, c, ks).items()})
     man = read_manifest(root)
     test = man[man.split == "test"]
-    iv2, tv2 = embed(model, tokenizer, root, test, resize, crop, batch_size, device)
+    iv2, tv2 = embed(model, tokenizer, root, test, resize, crop, batch_size, device, desc="retrieval pairs")
     s2 = (iv2 @ tv2.T).numpy()
     out.update({f"recall_i2t@{k}": v for k, v in recall_at_k(s2, (1, 5, 10)).items()})
     out.update({f"recall_t2i@{k}": v for k, v in recall_at_k(s2.T, (1, 5, 10)).items()})

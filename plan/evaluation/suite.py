@@ -23,6 +23,7 @@ from .grounding import box_oracle, evaluate_grounding, uniform_miou
 from .probe import evaluate_probe
 from .retrieval import evaluate_retrieval
 from .zeroshot import evaluate_zeroshot
+from ..progress import phase
 
 # %% auto #0
 __all__ = ['TASKS', 'EVAL_VERSION', 'HEADLINE', 'metric', 'headline', 'load_run', 'readout', 'parse_tasks', 'evaluate']
@@ -211,7 +212,8 @@ def evaluate(
         torch.manual_seed(cfg.train.seed)
         untrained = DualEncoder(cfg.model).eval()
         cheap = [t for t in want if t in ("grounding", "retrieval", "zeroshot")]
-        m["untrained"] = _tasks(untrained, tok, root, cfg, cheap, device, smoke, None)
+        with phase("untrained"):
+            m["untrained"] = _tasks(untrained, tok, root, cfg, cheap, device, smoke, None)
     if out is not None:
         (out / "metrics.json").write_text(json.dumps(m, indent=1))
     return m

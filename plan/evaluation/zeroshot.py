@@ -88,7 +88,7 @@ def evaluate_zeroshot(
     root = Path(root)
     r5 = pd.read_csv(root / "retrieval_5x200.csv", dtype={"key": str})
     names = list(PROMPTS)
-    iv, _ = embed(model, tokenizer, root, r5, resize, crop, batch_size, device)
+    iv, _ = embed(model, tokenizer, root, r5, resize, crop, batch_size, device, desc="zero-shot 5×N")
     ce = class_embeddings(model, tokenizer, PROMPTS, device)
     y = np.array([names.index(c) for c in r5.cls])
     out = {"5x200": multiclass_metrics((iv @ ce.T).numpy(), y, names)}
@@ -100,7 +100,7 @@ def evaluate_zeroshot(
         m = m[m.split == "test"].copy()
         pos, neg = BINARY_PROMPTS["Pneumonia"]
         ce2 = class_embeddings(model, tokenizer, {"neg": neg, "pos": pos}, device)
-        iv2, _ = embed(model, tokenizer, rs.parent, m.assign(text=""), resize, crop, batch_size, device)
+        iv2, _ = embed(model, tokenizer, rs.parent, m.assign(text=""), resize, crop, batch_size, device, desc="zero-shot RSNA")
         sc = (iv2 @ ce2.T).numpy()
         y2 = m["label:Pneumonia"].astype(float).astype(int).values
         b = multiclass_metrics(sc, y2, ["no pneumonia", "pneumonia"])
