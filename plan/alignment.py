@@ -65,9 +65,9 @@ def word_importance(
     return a / a.sum(-1, keepdim=True).clamp(min=1e-12)
 
 
-def uniform_weights(mask: Tensor) -> Tensor:
+def uniform_weights(mask: Tensor, dtype: torch.dtype = torch.float32) -> Tensor:
     "Equal weights over the True entries of `mask` [B, M]."
-    m = mask.float()
+    m = mask.to(dtype)
     return m / m.sum(-1, keepdim=True).clamp(min=1)
 
 # %% ../nbs/21_alignment.ipynb #ebaa9f84
@@ -87,15 +87,22 @@ def soft_regions(
 
 
 def word_contexts(
-    logits: Tensor,  # [B, M, N]
+    logits: Tensor,  # [B, M, N] (possibly sparsified: NEG where a word does not keep a pixel)
     words: Tensor,  # [B, M, d]
     word_mask: Tensor,  # [B, M]
     tau: float,
-) -> tuple[Tensor, Tensor]:  # attention [B, M, N] (over words), contexts c [B, N, d]
-    "c_j = norm(Σ_k softmax_k(Ŝ/τ_l)[k, j] w_k) over valid words."
+) -> tuple[
+    Tensor, Tensor
+]:  # attention [B, M, N] (over words; zero columns for pixels no word keeps), contexts c [B, N, d]
+    """c_j = norm(Σ_k softmax_k(Ŝ/τ_l)[k, j] w_k) over the valid words that keep pixel j after sparsification; a pixel
+    that no word keeps has no context (c_j = 0), so refinement leaves it where it is (before, its context was the
+    uniform mean of the caption's words, and p ← norm(p + c) pulled every background pixel toward the caption)."""
     x = at_least_fp32(logits) / tau  # as in soft_regions
-    Bw = x.masked_fill(~word_mask[..., None], x.detach().min() + NEG).softmax(1).to(words.dtype)  # below every logit
-    return Bw, F.normalize(torch.einsum("bmn,bmd->bnd", Bw, words), dim=-1)
+    keep = (logits > NEG / 2) & word_mask[..., None]  # [B, M, N]
+    Bw = x.masked_fill(~keep, x.detach().min() + NEG).softmax(1)  # below every logit
+    Bw = (Bw * keep.any(1, keepdim=True)).to(words.dtype)
+    c = at_least_fp32(torch.einsum("bmn,bmd->bnd", Bw, words))  # a zero context: normalize's eps underflows fp16
+    return Bw, F.normalize(c, dim=-1).to(words.dtype)
 
 # %% ../nbs/21_alignment.ipynb #4d628e54
 def pooled_cosine(
@@ -133,6 +140,7 @@ class Step:
     pixels: Tensor  # [B, N, d]
     tau: float
     rho: float
+    has_context: Tensor | None = None  # [B, N] pixels that some valid word keeps (the others have no context)
 
 
 def refine(
@@ -157,8 +165,8 @@ def refine(
         tau_t, rho_t = tau * tau_decay**t, (min(1.0, rho * rho_decay**t) if rho < 1 else 1.0)
         logits = sparsify(Sh, rho_t)
         A, r = soft_regions(logits, p, tau_t)
-        _, c = word_contexts(logits, w, word_mask, tau_t)
-        out.append(Step(logits, S, A, r, c, w, p, tau_t, rho_t))
+        Bw, c = word_contexts(logits, w, word_mask, tau_t)
+        out.append(Step(logits, S, A, r, c, w, p, tau_t, rho_t, Bw.sum(1) > 0))
         w = F.normalize(w + r, dim=-1) * word_mask[..., None]
         p = F.normalize(p + c, dim=-1)
     return out

@@ -15,6 +15,7 @@ from statistics import median
 import torch
 
 from .config import LossConfig, StageConfig
+from .data.dataset import to_device
 from .losses import create_loss, gloria_loop, gloria_words, mgca_loop, plan_loop, random_features
 
 # %% auto #0
@@ -204,7 +205,7 @@ def train_step(cfg, method: str, device: str = "cpu", stage: int = 1, seed: int 
     b = build(cfg, device)
     B = cfg.train.batch_size
     batch = b.collate([b.ds[i] for i in range(B)])
-    batch = {k: (v.to(device) if torch.is_tensor(v) else v) for k, v in batch.items()}
+    batch = to_device(batch, device)
     opt, _ = optimizer(cfg, b.model, b.loss, total=1000)
     prec, st = Precision(cfg, device), cfg.stages[min(stage, len(cfg.stages) - 1)]
 

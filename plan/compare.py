@@ -10,74 +10,114 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import typing
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .config import ExperimentConfig, StageConfig
+from .config import ExperimentConfig
 from .evaluation.suite import HEADLINE
 
 # %% auto #0
-__all__ = ['VARIANTS', 'DIAGNOSTICS', 'DEFAULT_VARIANTS', 'TUNE_LRS', 'TUNE_METRIC', 'variant_config', 'collect', 'summarize',
-           'paired', 'verdict', 'method_of', 'run_once', 'tune', 'chosen_lrs', 'tuned_config']
+__all__ = ['VARIANTS', 'DEFAULT_VARIANTS', 'TUNE_LRS', 'TUNE_METRIC', 'Variant', 'list_variants', 'variant_config', 'collect',
+           'summarize', 'paired', 'verdict', 'method_of', 'run_once', 'tune', 'chosen_lrs', 'tuned_config']
 
 # %% ../nbs/54_compare.ipynb #b20a915b
-VARIANTS: dict[str, dict] = {
-    "clip": {"loss.method": "clip"},
-    "gloria": {"loss.method": "gloria"},
-    "mgca_token": {"loss.method": "mgca_token"},
-    "plan": {"loss.method": "plan"},
-    # a diagnostic, not a baseline: GLoRIA's local term without [CLS] among its words (is that what trains its globals?)
-    "gloria -cls": {"loss.method": "gloria", "loss.gloria_cls": False},
-    # a diagnostic: PLAN with GLoRIA's global term (fixed τ₃ = 10, both directions summed) — its retrieval lead?
-    "plan +gloria-global": {
-        "loss.method": "plan",
-        "loss.global_sum": True,
-        "model.learn_temperature": False,
-        "model.temperature": 0.1,
-    },
-    # ... and its two halves apart: the fixed scale alone, the doubled weight (sum) alone
-    "plan +fixed-scale": {"loss.method": "plan", "model.learn_temperature": False, "model.temperature": 0.1},
-    "plan +global-sum": {"loss.method": "plan", "loss.global_sum": True},
-    "plan -suppression": {"loss.method": "plan", "loss.word_importance": False, "loss.sparsify": False},
-    "plan -sparsify": {"loss.method": "plan", "loss.sparsify": False},
-    "plan -progressive": {"loss.method": "plan", "loss.steps": 1},
-    "plan -stages": {"loss.method": "plan", "single_stage": True},
-    "plan -negation": {"loss.method": "plan", "data.negation": False},
-    # METHOD.md's within-pair (MGCA-like) term added back: off by default, since it teaches position codes
-    "plan +within": {"loss.method": "plan", "loss.within_pair": True},
-    # the text encoder: the radiology BERT trained here (plan.textmodel) instead of the packaged MiniLM
-    "plan +radbert": {
-        "loss.method": "plan",
-        "model.text_model": "radbert",
-        "model.freeze_text_layers": 2,
-        "model.text_cache": False,
-    },
+@dataclass(frozen=True)
+class Variant:
+    """One entry of the comparison: the config overrides it applies (dotted keys) on top of its `base` variant, what
+    it is (`method`: a method as published or as specified; `ablation`: PLAN with one part removed; `diagnostic`:
+    run on demand to answer a question), a line about it, and an optional `transform` for a change that is not a
+    single key (e.g. the stages)."""
+
+    overrides: dict
+    kind: str = "method"  # method | ablation | diagnostic
+    about: str = ""
+    base: str = ""  # a variant applied first
+    transform: typing.Callable | None = None
+
+
+def _no_curriculum(cfg: ExperimentConfig) -> None:
+    "PLAN's stages without their curriculum: every stage at full local weight with suppression, same τ/ρ schedule."
+    for st in cfg.stages:
+        st.lambda_global, st.lambda_local, st.suppression = 1.0, 1.0, True
+
+
+def _one_step_same_last(cfg: ExperimentConfig) -> None:
+    "K = 1 at the τ_l and ρ that K steps end at (each stage's τ_l·decay^(K−1), ρ·decay^(K−1)), so only the steps go."
+    k = cfg.loss.steps
+    for st in cfg.stages:
+        st.tau_local *= cfg.loss.tau_local_decay ** (k - 1)
+        st.rho = min(1.0, st.rho * cfg.loss.rho_decay ** (k - 1)) if st.rho < 1 else 1.0
+    cfg.loss.steps = 1
+
+
+VARIANTS: dict[str, Variant] = {
+    "clip": Variant({"loss.method": "clip"}, about="ConVIRT / CLIP: the global InfoNCE alone"),
+    "biovil": Variant({"loss.method": "biovil"}, about="BioViL: one MLP head on the patches, the global their mean"),
+    "gloria": Variant({"loss.method": "gloria"}, about="GLoRIA as published (raw features, its attention map)"),
+    "mgca": Variant({"loss.method": "mgca"}, about="MGCA as its released code (MLP+BN heads, token + prototype terms)"),
+    "plan": Variant({"loss.method": "plan", "loss.within_pair": True}, about="PLAN as METHOD.md specifies"),
+    "plan -within": Variant(
+        {"loss.within_pair": False}, base="plan", about="our variant: no within-pair term (it learns position codes)"
+    ),
+    # ablations: PLAN with one thing removed
+    "plan -suppression": Variant(
+        {"loss.word_importance": False, "loss.sparsify": False, "loss.stop_words": False, "data.negation": False},
+        "ablation",
+        "no suppression at all: no α, no top-ρ, no stop-word or negation masks",
+        base="plan",
+    ),
+    "plan -importance": Variant({"loss.word_importance": False}, "ablation", "no word importance α", base="plan"),
+    "plan -sparsify": Variant({"loss.sparsify": False}, "ablation", "no top-ρ sparsification", base="plan"),
+    "plan -negation": Variant({"data.negation": False}, "ablation", "negated words not suppressed", base="plan"),
+    "plan -progressive": Variant(
+        {}, "ablation", "one refinement step at the last step's τ_l and ρ", base="plan", transform=_one_step_same_last
+    ),
+    "plan -stages": Variant(
+        {},
+        "ablation",
+        "no curriculum: every stage at full weight, suppressed, same τ/ρ",
+        base="plan",
+        transform=_no_curriculum,
+    ),
+    # diagnostics, run on demand
+    "mgca_token": Variant({"loss.method": "mgca_token"}, "diagnostic", "MGCA's token term alone on linear heads"),
+    "mgca -proto": Variant({"model.prototypes": 0}, "diagnostic", "MGCA without its prototype term", base="mgca"),
+    "gloria -cls": Variant({"loss.gloria_cls": False}, "diagnostic", "GLoRIA's words without [CLS]", base="gloria"),
+    "plan +fixed-scale": Variant(
+        {"model.learn_temperature": False, "model.temperature": 0.1}, "diagnostic", "τ_g fixed at 0.1", base="plan"
+    ),
+    "plan +pooled": Variant(
+        {"model.global_from_local": "mean"}, "diagnostic", "the image global pooled from the patches", base="plan"
+    ),
+    "plan +radbert": Variant(
+        {"model.text_model": "radbert", "model.freeze_text_layers": 2, "model.text_cache": False},
+        "diagnostic",
+        "the radiology BERT trained here as the text encoder",
+        base="plan",
+    ),
 }
-DIAGNOSTICS = (
-    "plan +radbert",
-    "gloria -cls",
-    "plan +gloria-global",
-    "plan +fixed-scale",
-    "plan +global-sum",
-)  # variants run on demand, not by default
-DEFAULT_VARIANTS = [v for v in VARIANTS if v not in DIAGNOSTICS]
+DEFAULT_VARIANTS = [k for k, v in VARIANTS.items() if v.kind != "diagnostic"]
+
+
+def list_variants(kind: str | None = None) -> list[str]:
+    "The variants of one kind (method | ablation | diagnostic), or all, in table order."
+    return [k for k, v in VARIANTS.items() if kind is None or v.kind == kind]
 
 
 def variant_config(base: ExperimentConfig, name: str, seed: int) -> ExperimentConfig:
-    "`base` with variant `name` applied and `seed` set; the budget (epochs, steps) is unchanged."
+    "`base` with variant `name` applied (its base variant first) and `seed` set; the budget (epochs) is unchanged."
     if name not in VARIANTS:
         raise KeyError(f"unknown variant {name!r}; valid: {', '.join(VARIANTS)}")
-    cfg = copy.deepcopy(base)
-    for k, v in VARIANTS[name].items():
-        if k == "single_stage":
-            mid = cfg.stages[len(cfg.stages) // 2]
-            cfg.stages = [
-                StageConfig("single", cfg.epochs, mid.lambda_global, mid.lambda_local, True, mid.tau_local, mid.rho)
-            ]
-            continue
+    v = VARIANTS[name]
+    cfg = variant_config(base, v.base, seed) if v.base else copy.deepcopy(base)
+    for k, val in v.overrides.items():
         sec, key = k.split(".")
-        setattr(getattr(cfg, sec), key, v)
+        setattr(getattr(cfg, sec), key, val)
+    if v.transform is not None:
+        v.transform(cfg)
     cfg.train.seed = seed
     cfg.name = f"{name} seed{seed}"
     return cfg
@@ -152,12 +192,12 @@ def verdict(p: pd.DataFrame, ref: str = "plan") -> list[str]:
 
 # %% ../nbs/54_compare.ipynb #7a1e0c02
 TUNE_LRS = (3e-4, 1e-3, 3e-3)  # train.lr values tried for every method alike
-TUNE_METRIC = ("grounding", "pointing_soft_region")  # on the validation phrases; higher is better
+TUNE_METRIC = ("grounding", "pointing_native")  # on the validation phrases; higher is better
 
 
 def method_of(variant: str) -> str:
     "The loss method a variant trains with (its tuning group)."
-    return VARIANTS[variant]["loss.method"]
+    return variant_config(ExperimentConfig(), variant, 0).loss.method
 
 
 def run_once(cfg: ExperimentConfig, run: Path, tasks: str, device: str = "cpu", smoke: bool = False) -> Path:
@@ -184,7 +224,7 @@ def run_once(cfg: ExperimentConfig, run: Path, tasks: str, device: str = "cpu", 
 def tune(
     base: ExperimentConfig,
     out: str | Path,
-    methods=("clip", "gloria", "mgca_token", "plan"),
+    methods=("clip", "biovil", "gloria", "mgca", "plan"),
     lrs=TUNE_LRS,
     seed: int = 0,
     device: str = "cpu",
@@ -203,8 +243,8 @@ def tune(
                 dict(
                     method=method,
                     lr=lr,
-                    pointing_val=g["pointing_soft_region"],
-                    cnr_val=g["cnr_soft_region"],
+                    pointing_val=g["pointing_native"],
+                    cnr_val=g["cnr_native"],
                     n_phrases_val=g["protocol"]["n_phrases"],
                     split=g["protocol"]["split"],
                 )

@@ -16,18 +16,29 @@ import types
 import typing
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
 from .settings import ConfigError, Settings, project_root, read_settings, resolve_path
 
 # %% auto #0
-__all__ = ['MOVED', 'DataConfig', 'ModelConfig', 'LossConfig', 'StageConfig', 'TrainConfig', 'EvalConfig', 'ExperimentConfig',
-           'coerce_value', 'validate', 'config_from_dict', 'config_to_dict', 'load_config', 'save_config',
-           'config_hash', 'data_path']
+__all__ = ['Multibox', 'Resample', 'GroundingSplit', 'EvalTask', 'Optimizer', 'AmpDtype', 'Head', 'GlobalFromLocal', 'TextGlobal',
+           'MOVED', 'DataConfig', 'ModelConfig', 'LossConfig', 'StageConfig', 'TrainConfig', 'EvalConfig',
+           'ExperimentConfig', 'coerce_value', 'check_choices', 'validate', 'config_from_dict', 'config_to_dict',
+           'load_config', 'save_config', 'config_hash', 'data_path']
 
 # %% ../nbs/01_config.ipynb #4b56a6c2
+Multibox = Literal["vios_compat", "per_box", "union"]  # the public MS-CXR CNR (default) | each box vs all | union
+Resample = Literal["bilinear", "nearest"]  # grid → original pixels (nearest: hi-ml's default)
+GroundingSplit = Literal["test", "val", "train", "shift", "all"]
+EvalTask = Literal["grounding", "retrieval", "zeroshot", "probe", "detection"]  # plan.evaluation.suite.TASKS
+Optimizer = Literal["adamw", "sgd"]
+AmpDtype = Literal["auto", "bf16", "fp16"]
+Head = Literal["linear", "mlp", "mlp_bn"]  # projection heads: linear | BioViL's MLP | MGCA's MLP + BatchNorm
+GlobalFromLocal = Literal["", "mean", "attention"]  # the image global pooled from the projected patches (BioViL: mean)
+TextGlobal = Literal["cls", "mean_words"]  # the report's global: [CLS] head | mean of the projected words (GLoRIA)
+
 MOVED = {  # keys that moved: a saved config is read with them in their new place; an override is told where
     "loss.temperature": "model.temperature",
     "loss.learn_temperature": "model.learn_temperature",
@@ -72,13 +83,21 @@ class ModelConfig:
     # the global InfoNCE temperature τ_g lives in the model (as in open_clip), so DDP averages its gradient
     temperature: float = 0.07  # τ_g (its start when learnable)
     learn_temperature: bool | None = None  # None: learnable where the method's global loss has τ_g (not gloria)
+    # what follows: None = the method decides (its loss's `model_defaults`; plan.losses.resolve_method records it)
+    head: Head | None = None  # projection heads of both encoders (linear; mgca: MLP + BatchNorm; biovil: MLP)
+    head_hidden: int = 2048  # hidden width of the mlp_bn heads (MGCA's); the mlp head's is embed_dim (BioViL's)
+    global_from_local: GlobalFromLocal | None = None  # image global = pooled projected patches (biovil: mean)
+    text_layers: int | None = None  # word vectors = sum of the last this many BERT layers (gloria: 4)
+    text_global: TextGlobal | None = None  # the report's global embedding (gloria: mean_words)
+    prototypes: int | None = None  # MGCA's cross-modal prototypes in the model (mgca: 500; 0: none)
+    cross_attention: bool | None = None  # MGCA's learned word↔patch attention layers (its released code: off)
 
 
 @dataclass
 class LossConfig:
     "The alignment method and its parts; each PLAN part can be switched off alone."
 
-    method: str = "plan"  # clip | gloria | mgca_token | plan
+    method: str = "plan"  # a name of plan.losses.LOSSES: clip | biovil | gloria | mgca | mgca_token | plan
     # the base of each stage's value (StageConfig); an override moves every stage by the same factor
     lambda_global: float = 1.0
     lambda_local: float = 1.0
@@ -88,10 +107,17 @@ class LossConfig:
     gloria_tau2: float = 5.0
     gloria_tau3: float = 10.0
     gloria_cls: bool = True  # [CLS] among GLoRIA's words, as published; false: the words only (comparison diagnostic)
-    # MGCA token loss
-    mgca_temperature: float = 0.1
+    # MGCA (its released code's values)
+    mgca_temperature: float = 0.1  # token-level (local) temperature
+    mgca_proto_temperature: float = 0.2
+    mgca_sinkhorn_epsilon: float = 0.05
+    mgca_sinkhorn_iterations: int = 3
+    mgca_freeze_prototypes_epochs: float = 1.0  # the prototype layer gets no update before this epoch
+    lambda_proto: float = 1.0  # MGCA's λ₃ (λ₁, λ₂ are lambda_global, lambda_local)
+    mgca_pad_negatives: bool = False  # its released code keeps padding words as negatives; we mask them
     # PLAN
     word_importance: bool = True  # alpha from [CLS] attention x groundedness
+    stop_words: bool = True  # stop words, punctuation (and, with data.negation, negated words) leave the local terms
     tau_alpha: float = 0.1  # groundedness softmax temperature
     sparsify: bool = True  # keep the top-rho fraction of pixel logits per word
     rho: float = 0.5  # base of the stages' ρ
@@ -101,7 +127,7 @@ class LossConfig:
     steps: int = 3  # progressive refinement steps K inside a forward pass
     gamma: float = 0.5  # history blending weight
     step_weights: list[float] = field(default_factory=list)  # empty: equal weights
-    within_pair: bool = True  # MGCA-like term
+    within_pair: bool = True  # MGCA-like term (METHOD.md's PLAN; `plan -within` turns it off)
     cross_batch: bool = True  # GLoRIA-like term
     tau_within: float = 0.1  # within-pair InfoNCE temperature
     tau_cross: float = 5.0  # tau_2 of the cross-batch local score
@@ -126,7 +152,7 @@ class StageConfig:
 class TrainConfig:
     "Optimiser, schedule, precision and bookkeeping."
 
-    optimizer: str = "adamw"  # adamw | sgd (sgd: updates proportional to gradients, used to test DDP exactly)
+    optimizer: Optimizer = "adamw"  # sgd: updates proportional to gradients, used to test DDP exactly
     batch_size: int = 32  # global batch (split over ranks)
     lr: float = 1e-4
     lr_text: float = 2e-5
@@ -135,7 +161,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     accum_steps: int = 1
     amp: bool = True  # mixed precision on CUDA (bf16 where supported); ignored on CPU
-    amp_dtype: str = "auto"  # auto (bf16 where supported, else fp16) | bf16 | fp16
+    amp_dtype: AmpDtype = "auto"  # auto: bf16 where supported, else fp16
     seed: int = 0
     device: str = ""  # empty: from settings.ini
     max_nonfinite: int = 10  # stop after this many skipped non-finite steps
@@ -149,14 +175,14 @@ class TrainConfig:
 class EvalConfig:
     "Evaluation protocol switches (METHOD.md, Evaluation protocols)."
 
-    tasks: list[str] = field(default_factory=lambda: ["grounding", "retrieval", "zeroshot"])
+    tasks: list[EvalTask] = field(default_factory=lambda: ["grounding", "retrieval", "zeroshot"])
     batch_size: int = 64
     grounding_resize: int = 512
     grounding_crop: int = 480
     grounding_sigma: float = 1.5
-    multibox: str = "vios_compat"  # vios_compat (the public MS-CXR CNR) | per_box | union
-    grounding_resample: str = "bilinear"  # grid → original pixels: bilinear | nearest (hi-ml's default)
-    grounding_split: str = "test"  # MS-CXR split scored where grounding.csv has one: test | val | train | all
+    multibox: Multibox = "vios_compat"
+    grounding_resample: Resample = "bilinear"
+    grounding_split: GroundingSplit = "test"  # MS-CXR split scored where grounding.csv has one
     detection_epochs: float = 5.0  # detector fine-tuning epochs per label fraction (at least detection_min_steps)
     detection_min_steps: int = 30
     detection_size: int = 0  # detector input side in pixels; 0: the cached images'
@@ -197,6 +223,11 @@ def coerce_value(value: Any, tp: Any, key: str, src: str) -> Any:
             except ConfigError as e:
                 errs.append(str(e))
         raise ConfigError(errs[0])
+    if origin is Literal:
+        allowed = typing.get_args(tp)
+        if value not in allowed:
+            raise ConfigError(f"{src}: {key} = {value!r}; expected {' | '.join(map(repr, allowed))}")
+        return value
     if origin is list:
         (a,) = typing.get_args(tp)
         if not isinstance(value, (list, tuple)):
@@ -242,21 +273,31 @@ def _from_dict(cls, d: Any, prefix: str = "", src: str = "config"):
     return cls(**kw)
 
 
+def check_choices(obj, src: str = "config", prefix: str = "") -> None:
+    "Every field of the dataclass `obj` (recursively) whose type is a `Literal` (or a list of one) holds one of its values."
+    hints = typing.get_type_hints(type(obj))
+    for f in fields(obj):
+        v, tp, key = getattr(obj, f.name), hints[f.name], f"{prefix}{f.name}"
+        if is_dataclass(v):
+            check_choices(v, src, key + ".")
+        elif isinstance(v, list) and v and is_dataclass(v[0]):
+            for i, x in enumerate(v):
+                check_choices(x, src, f"{key}[{i}].")
+        elif v is not None and _has_literal(tp):
+            coerce_value(v, tp, key, src)
+
+
+def _has_literal(tp) -> bool:
+    return typing.get_origin(tp) is Literal or any(_has_literal(a) for a in typing.get_args(tp))
+
+
 def validate(cfg: ExperimentConfig, src: str = "config") -> ExperimentConfig:
     "Check values that types cannot: choices and ranges. Returns `cfg`."
 
     def bad(key, val, want):
         raise ConfigError(f"{src}: {key} = {val!r}; expected {want}")
 
-    if cfg.eval.multibox not in ("per_box", "union", "vios_compat"):
-        bad("eval.multibox", cfg.eval.multibox, "per_box | union | vios_compat")
-    if cfg.eval.grounding_resample not in ("bilinear", "nearest"):
-        bad("eval.grounding_resample", cfg.eval.grounding_resample, "bilinear | nearest")
-    if cfg.eval.grounding_split not in ("test", "val", "train", "all"):
-        bad("eval.grounding_split", cfg.eval.grounding_split, "test | val | train | all")
-    for t in cfg.eval.tasks:
-        if t not in ("grounding", "retrieval", "zeroshot", "detection"):
-            bad("eval.tasks", t, "grounding | retrieval | zeroshot | detection")
+    check_choices(cfg, src)  # every Literal-typed field (the choices live in the types)
     if not 0 < cfg.loss.rho <= 1:
         bad("loss.rho", cfg.loss.rho, "0 < rho <= 1")
     if cfg.loss.steps < 1:
@@ -265,10 +306,6 @@ def validate(cfg: ExperimentConfig, src: str = "config") -> ExperimentConfig:
         bad("loss.gamma", cfg.loss.gamma, "0 <= gamma < 1")
     if cfg.loss.step_weights and len(cfg.loss.step_weights) != cfg.loss.steps:
         bad("loss.step_weights", cfg.loss.step_weights, f"{cfg.loss.steps} weights (one per step) or []")
-    if cfg.train.optimizer not in ("adamw", "sgd"):
-        bad("train.optimizer", cfg.train.optimizer, "adamw | sgd")
-    if cfg.train.amp_dtype not in ("auto", "bf16", "fp16"):
-        bad("train.amp_dtype", cfg.train.amp_dtype, "auto | bf16 | fp16")
     if cfg.train.batch_size < 2:
         bad("train.batch_size", cfg.train.batch_size, ">= 2 (contrastive losses need negatives)")
     if cfg.train.lr <= 0:
@@ -292,6 +329,10 @@ def validate(cfg: ExperimentConfig, src: str = "config") -> ExperimentConfig:
         )
     if cfg.model.freeze_text_layers < -1:
         bad("model.freeze_text_layers", cfg.model.freeze_text_layers, ">= 0, or -1 for the whole text encoder")
+    if cfg.model.text_layers is not None and cfg.model.text_layers < 1:
+        bad("model.text_layers", cfg.model.text_layers, ">= 1")
+    if cfg.model.prototypes is not None and cfg.model.prototypes < 0:
+        bad("model.prototypes", cfg.model.prototypes, ">= 0")
     if cfg.data.prefetch < 1:
         bad("data.prefetch", cfg.data.prefetch, ">= 1")
     if cfg.data.image_size > cfg.data.resize:

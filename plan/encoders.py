@@ -11,7 +11,7 @@ import json
 import math
 import os
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import timm
@@ -23,33 +23,80 @@ from torch import Tensor
 from .config import ModelConfig
 
 # %% auto #0
-__all__ = ['PACKAGED_WEIGHTS', 'ImageFeatures', 'TextFeatures', 'ImageEncoder', 'freeze_backbone_stages', 'read_state_dict',
-           'hf_cached', 'resolve_weights', 'load_backbone_weights', 'radbert_dir', 'text_model_path', 'load_tokenizer',
-           'TextEncoder', 'LogitScale', 'DualEncoder']
+__all__ = ['PACKAGED_WEIGHTS', 'ImageFeatures', 'TextFeatures', 'make_head', 'apply_head', 'ImageEncoder',
+           'freeze_backbone_stages', 'read_state_dict', 'hf_cached', 'resolve_weights', 'load_backbone_weights',
+           'radbert_dir', 'text_model_path', 'load_tokenizer', 'TextEncoder', 'LogitScale', 'DualEncoder']
 
 # %% ../nbs/20_encoders.ipynb #f03b6191
 @dataclass
 class ImageFeatures:
-    "Image outputs: global [B, d], local [B, N, d] (both L2-normalised), the local grid (h, w)."
+    """Image outputs: global [B, d], local [B, N, d] (both L2-normalised), the local grid (h, w); the local projections
+    before normalisation (`local_raw`, GLoRIA's attention runs on them), and what a method's own model parts computed
+    (`extra`, e.g. MGCA's prototype scores)."""
 
     glob: Tensor
     local: Tensor
     grid: tuple[int, int]
+    local_raw: Tensor | None = None
+    extra: dict = field(default_factory=dict)
 
 
 @dataclass
 class TextFeatures:
-    "Text outputs: global [B, d], words [B, M, d] (L2-normalised), word mask [B, M], [CLS] attention [B, M], stop [B, M]."
+    """Text outputs: global [B, d], words [B, M, d] (L2-normalised), word mask [B, M], [CLS] attention [B, M], stop
+    [B, M]; the word projections before normalisation (`words_raw`) and [CLS] through the word head (`cls_raw`, GLoRIA's
+    first word), both None where a head makes them meaningless; `extra` as for images."""
 
     glob: Tensor
     words: Tensor
     word_mask: Tensor
     cls_attn: Tensor
     stop: Tensor
+    words_raw: Tensor | None = None
+    cls_raw: Tensor | None = None
+    extra: dict = field(default_factory=dict)
 
 # %% ../nbs/20_encoders.ipynb #f0f0e707
+def make_head(kind: str, din: int, dout: int, hidden: int = 2048) -> nn.Module:
+    """A projection head: `linear`; `mlp`, BioViL's (no-bias linear → BatchNorm → ReLU → linear, hidden = `dout`; its
+    1×1 convolutions on the patch grid are these linears on each patch); `mlp_bn`, MGCA's (linear → BatchNorm → ReLU →
+    linear → BatchNorm without affine, hidden `hidden`)."""
+    if kind == "linear":
+        return nn.Linear(din, dout)
+    if kind == "mlp":
+        return nn.Sequential(nn.Linear(din, dout, bias=False), nn.BatchNorm1d(dout), nn.ReLU(), nn.Linear(dout, dout))
+    if kind == "mlp_bn":
+        return nn.Sequential(
+            nn.Linear(din, hidden),
+            nn.BatchNorm1d(hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, dout),
+            nn.BatchNorm1d(dout, affine=False),
+        )
+    raise ValueError(f"head {kind!r}; expected linear | mlp | mlp_bn")
+
+
+def apply_head(
+    head: nn.Module,
+    x: Tensor,  # [..., din]
+    mask: Tensor | None = None,  # [...] bool: the tokens that are real (BatchNorm statistics come from them only)
+) -> Tensor:  # [..., dout], zero where not `mask`
+    "Project tokens; a head with BatchNorm sees the real tokens only, as one flat batch (MGCA's and BioViL's statistics)."
+    if isinstance(head, nn.Linear):
+        return head(x)
+    if mask is None:
+        return head(x.reshape(-1, x.shape[-1])).reshape(*x.shape[:-1], -1)
+    out = x.new_zeros(
+        *x.shape[:-1], head[-1].num_features if isinstance(head[-1], nn.BatchNorm1d) else head[-1].out_features
+    )
+    out[mask] = head(x[mask]).to(out.dtype)
+    return out
+
+
 class ImageEncoder(nn.Module):
-    "timm backbone → (global pooled last stage, local stage `local_stage`) projected to `embed_dim`."
+    """timm backbone → (global, local) projected to `embed_dim`: local = feature stage `local_stage`; global = the pooled
+    last stage, or (`global_from_local`, BioViL's construction) the mean (or an attention pooling) of the projected
+    local features."""
 
     def __init__(
         self,
@@ -59,6 +106,9 @@ class ImageEncoder(nn.Module):
         weights: str = "",
         in_chans: int = 3,
         freeze_stages: int = 0,  # keep the weights of the first this many feature stages fixed (pretrained low levels)
+        head: str = "linear",  # make_head's kind
+        head_hidden: int = 2048,
+        global_from_local: str = "",  # "" | mean | attention
     ):
         super().__init__()
         self.backbone = timm.create_model(name, pretrained=False, features_only=True, in_chans=in_chans)
@@ -66,9 +116,14 @@ class ImageEncoder(nn.Module):
             load_backbone_weights(self.backbone, name, resolve_weights(weights, name), in_chans)
         chans = self.backbone.feature_info.channels()
         self.local_stage = local_stage % len(chans)
-        self.in_chans = in_chans
-        self.local_proj = nn.Linear(chans[self.local_stage], embed_dim)
-        self.global_proj = nn.Linear(chans[-1], embed_dim)
+        self.in_chans, self.global_from_local = in_chans, global_from_local
+        self.local_proj = make_head(head, chans[self.local_stage], embed_dim, head_hidden)
+        if not global_from_local:
+            self.global_proj = make_head(head, chans[-1], embed_dim, head_hidden)
+        elif global_from_local == "attention":  # one learned query over the projected patches
+            self.pool_query = nn.Parameter(torch.zeros(embed_dim))
+        elif global_from_local != "mean":
+            raise ValueError(f"global_from_local {global_from_local!r}; expected '' | mean | attention")
         self.reduction = self.backbone.feature_info.reduction()[self.local_stage]
         if freeze_stages:
             freeze_backbone_stages(self.backbone, freeze_stages)
@@ -77,11 +132,17 @@ class ImageEncoder(nn.Module):
         if x.shape[1] != self.in_chans:
             x = x.expand(-1, self.in_chans, -1, -1)
         feats = self.backbone(x)
-        loc, last = feats[self.local_stage], feats[-1]
+        loc = feats[self.local_stage]
         B, C, h, w = loc.shape
-        local = self.local_proj(loc.flatten(2).transpose(1, 2))
-        glob = self.global_proj(last.mean((2, 3)))
-        return ImageFeatures(F.normalize(glob, dim=-1), F.normalize(local, dim=-1), (h, w))
+        local = apply_head(self.local_proj, loc.flatten(2).transpose(1, 2))
+        if self.global_from_local == "mean":
+            glob = local.mean(1)
+        elif self.global_from_local == "attention":
+            a = (local @ self.pool_query / local.shape[-1] ** 0.5).softmax(-1)  # [B, N]
+            glob = torch.einsum("bn,bnd->bd", a, local)
+        else:
+            glob = apply_head(self.global_proj, feats[-1].mean((2, 3)))
+        return ImageFeatures(F.normalize(glob, dim=-1), F.normalize(local, dim=-1), (h, w), local_raw=local)
 
 
 def freeze_backbone_stages(backbone: nn.Module, n: int) -> list[str]:
@@ -249,9 +310,21 @@ def _quiet_from_pretrained(cls, path: str, **kw):
 
 
 class TextEncoder(nn.Module):
-    "BERT-family encoder → word vectors (sub-words summed), [CLS] global, last-layer [CLS] attention per word."
+    """BERT-family encoder → word vectors (sub-words summed; `layers` > 1: the sum of the last that many layers, as
+    GLoRIA's), [CLS] global (or, `text_global = mean_words`, the mean of the projected [CLS] and words, as GLoRIA's
+    sentence embedding), last-layer [CLS] attention per word."""
 
-    def __init__(self, name: str = "minilm", embed_dim: int = 128, freeze_layers: int = 0, config: dict | None = None):
+    def __init__(
+        self,
+        name: str = "minilm",
+        embed_dim: int = 128,
+        freeze_layers: int = 0,
+        config: dict | None = None,
+        layers: int = 1,
+        head: str = "linear",
+        head_hidden: int = 2048,
+        text_global: str = "cls",
+    ):
         super().__init__()
         from transformers import AutoConfig, AutoModel, BertConfig
 
@@ -278,8 +351,12 @@ class TextEncoder(nn.Module):
             path = text_model_path(name)
             self.bert = _quiet_from_pretrained(AutoModel, path, attn_implementation="eager", add_pooling_layer=False)
         H = self.bert.config.hidden_size
-        self.word_proj = nn.Linear(H, embed_dim)
-        self.global_proj = nn.Linear(H, embed_dim)
+        self.layers, self.text_global = layers, text_global
+        self.word_proj = make_head(head, H, embed_dim, head_hidden)
+        if text_global == "cls":
+            self.global_proj = make_head(head, H, embed_dim, head_hidden)
+        elif text_global != "mean_words":
+            raise ValueError(f"text_global {text_global!r}; expected cls | mean_words")
         if freeze_layers:  # -1: the whole BERT (then its outputs can be cached, `plan.textcache`)
             n = len(self.bert.encoder.layer) if freeze_layers < 0 else freeze_layers
             for p in self.bert.embeddings.parameters():
@@ -297,8 +374,13 @@ class TextEncoder(nn.Module):
         self, input_ids: Tensor, attention_mask: Tensor, word_index: Tensor, n_words: Tensor
     ) -> dict[str, Tensor]:  # words_h [B, M, H] (sub-words summed), attn [B, M], cls_h [B, H]
         "The BERT part: word vectors before the heads, last-layer [CLS] attention per word, the [CLS] vector."
-        out = self.bert(input_ids=input_ids, attention_mask=attention_mask, output_attentions=True)
-        h = out.last_hidden_state  # [B, T, H]
+        out = self.bert(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            output_attentions=True,
+            output_hidden_states=self.layers > 1,
+        )
+        h = out.last_hidden_state if self.layers == 1 else torch.stack(out.hidden_states[-self.layers :]).sum(0)
         cls_att = out.attentions[-1][:, :, 0, :].mean(1)  # [B, T] attention of [CLS] to each token
         B, T, H = h.shape
         M = max(int(n_words.max()), 1)
@@ -316,10 +398,19 @@ class TextEncoder(nn.Module):
         "The heads: project BERT outputs (live or cached) into the shared space."
         M = words_h.shape[1]
         mask = torch.arange(M, device=words_h.device)[None] < n_words[:, None].to(words_h.device)
-        wv = F.normalize(self.word_proj(words_h), dim=-1) * mask[..., None]
-        g = F.normalize(self.global_proj(cls_h), dim=-1)
+        wr = apply_head(self.word_proj, words_h, mask) * mask[..., None]  # BatchNorm heads: real words only
+        wv = F.normalize(wr, dim=-1) * mask[..., None]
+        linear = isinstance(self.word_proj, nn.Linear)
+        cls_raw = self.word_proj(cls_h) if linear else None  # [CLS] as a word (GLoRIA's first word)
+        if self.text_global == "mean_words":  # GLoRIA: the sentence is the mean of its token vectors
+            n = mask.sum(1, keepdim=True).to(words_h.dtype)
+            g = apply_head(self.word_proj, (cls_h + (words_h * mask[..., None]).sum(1)) / (1 + n))
+        else:
+            g = apply_head(self.global_proj, cls_h)
         stop = stop[:, :M].to(words_h.device) if stop is not None else torch.zeros_like(mask)
-        return TextFeatures(g, wv, mask, attn, stop & mask)
+        return TextFeatures(
+            F.normalize(g, dim=-1), wv, mask, attn, stop & mask, words_raw=wr if linear else None, cls_raw=cls_raw
+        )
 
     def forward(
         self, input_ids: Tensor, attention_mask: Tensor, word_index: Tensor, n_words: Tensor, stop: Tensor | None = None
@@ -341,16 +432,53 @@ class LogitScale(nn.Module):
 
 
 class DualEncoder(nn.Module):
-    "Image encoder + text encoder sharing one embedding space."
+    """Image encoder + text encoder sharing one embedding space, and the model parts a method brings (MGCA's prototype
+    layer and learned word↔patch attention): computed in `forward`, so DDP sees every parameter used, and saved with
+    the model. A `ModelConfig` field left None (the method decides) builds the plain default."""
 
     def __init__(self, cfg: ModelConfig, text_config: dict | None = None):
         super().__init__()
         self.cfg = cfg
+        head = cfg.head or "linear"
         self.image = ImageEncoder(
-            cfg.image_backbone, cfg.embed_dim, cfg.local_stage, cfg.image_weights, cfg.in_chans, cfg.freeze_image_stages
+            cfg.image_backbone,
+            cfg.embed_dim,
+            cfg.local_stage,
+            cfg.image_weights,
+            cfg.in_chans,
+            cfg.freeze_image_stages,
+            head,
+            cfg.head_hidden,
+            cfg.global_from_local or "",
         )
-        self.text = TextEncoder(cfg.text_model, cfg.embed_dim, cfg.freeze_text_layers, config=text_config)
+        self.text = TextEncoder(
+            cfg.text_model,
+            cfg.embed_dim,
+            cfg.freeze_text_layers,
+            config=text_config,
+            layers=cfg.text_layers or 1,
+            head=head,
+            head_hidden=cfg.head_hidden,
+            text_global=cfg.text_global or "cls",
+        )
         self.scale = LogitScale(cfg.temperature, cfg.learn_temperature is not False)
+        if cfg.prototypes:  # MGCA: unit-norm prototype vectors, scored against both globals
+            self.prototypes = nn.Linear(cfg.embed_dim, cfg.prototypes, bias=False)
+        if cfg.cross_attention:  # MGCA's use_local_atten: one-head attention, words over patches and back
+            self.word_attn = nn.MultiheadAttention(cfg.embed_dim, 1, batch_first=True)
+            self.patch_attn = nn.MultiheadAttention(cfg.embed_dim, 1, batch_first=True)
+
+    def method_outputs(self, fi: ImageFeatures, ft: TextFeatures) -> None:
+        "What the method's own parts compute, into `fi.extra` / `ft.extra` (nothing for a model without them)."
+        if self.cfg.prototypes:
+            if self.training:  # MGCA keeps the prototypes on the unit sphere: renormalised before every step
+                with torch.no_grad():
+                    self.prototypes.weight.copy_(F.normalize(self.prototypes.weight, dim=1))
+            fi.extra["proto"], ft.extra["proto"] = self.prototypes(fi.glob), self.prototypes(ft.glob)
+        if self.cfg.cross_attention:
+            W, P, pad = ft.words, fi.local, ~ft.word_mask
+            ft.extra["attn_out"], ft.extra["attn"] = self.word_attn(W, P, P)  # [B, M, d], [B, M, N]
+            fi.extra["attn_out"], _ = self.patch_attn(P, W, W, key_padding_mask=pad)
 
     def encode_image(self, image: Tensor) -> ImageFeatures:
         return self.image(image)
@@ -365,7 +493,9 @@ class DualEncoder(nn.Module):
 
     def forward(self, batch: dict) -> tuple[ImageFeatures, TextFeatures, Tensor]:
         "Image features, text features and `logit_scale` (returned, as open_clip does, so DDP sees it used)."
-        return self.encode_image(batch["image"]), self.encode_text(batch), self.scale.logit_scale
+        fi, ft = self.encode_image(batch["image"]), self.encode_text(batch)
+        self.method_outputs(fi, ft)
+        return fi, ft, self.scale.logit_scale
 
     def save_pretrained(self, path: str | Path, tokenizer=None, extra: dict | None = None) -> Path:
         "Write config.json + model.safetensors (+ tokenizer files) into `path`, atomically per file."

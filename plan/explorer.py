@@ -18,10 +18,14 @@ import torch
 from PIL import Image
 
 from .alignment import word_importance
+from .config import load_config
 from .data.cache import load_image, read_manifest
 from .data.dataset import load_cached
 from .encoders import DualEncoder, load_tokenizer
-from .evaluation.grounding import Grounder, alignment_readout
+from .evaluation.grounding import Grounder, Protocol
+from .losses import mgca_word_weights
+from .readout import Readout, readout_for
+from .viz import KIND_LABEL
 
 # %% auto #0
 __all__ = ['Word', 'AlignmentExplorer', 'overlay_png', 'word_maps_figure', 'ExplorerWidget']
@@ -39,20 +43,30 @@ class Word:
 
 class AlignmentExplorer(Grounder):
     """Cached image/text features of one model and the alignment maps computed from them: evaluation's `Grounder`
-    (same feature cache, crop and read-out, `alignment_readout`) plus word-level selection and importances."""
+    (same feature cache, protocol and read-outs, `plan.readout.attention_maps`) plus word-level selection and
+    importances. `readout` is the model's own native read-out (a run's: `from_dir`)."""
 
     def __init__(
-        self, model: DualEncoder, tokenizer, resize: int = 256, crop: int = 224, device: str = "cpu", sigma: float = 1.5
+        self,
+        model: DualEncoder,
+        tokenizer,
+        protocol: Protocol | None = None,
+        device: str = "cpu",
+        readout: Readout | None = None,
     ):
-        super().__init__(model, tokenizer, resize, crop, sigma, device)
+        super().__init__(model, tokenizer, protocol, device)
+        self.readout = readout or Readout()
         self._txt: dict = {}
 
     @classmethod
-    def from_dir(cls, path: str | Path, **kw) -> AlignmentExplorer:
-        "Load a model directory (or a run folder holding `model/`)."
+    def from_dir(cls, path: str | Path, protocol: Protocol | None = None, device: str = "cpu") -> AlignmentExplorer:
+        """Load a run folder (with `model/` and `config.yaml`: its protocol and native read-out) or a model directory."""
         p = Path(path)
-        p = p / "model" if (p / "model").exists() else p
-        return cls(DualEncoder.from_pretrained(p), load_tokenizer(str(p)), **kw)
+        run = p if (p / "model").exists() else None
+        mdir = p / "model" if run else p
+        cfg = load_config(run / "config.yaml") if run and (run / "config.yaml").exists() else None
+        proto = protocol or Protocol.from_eval(cfg.eval if cfg else None)
+        return cls(DualEncoder.from_pretrained(mdir), load_tokenizer(str(mdir)), proto, device, readout_for(cfg, run))
 
     @torch.no_grad()
     def words(self, text: str):
@@ -71,27 +85,27 @@ class AlignmentExplorer(Grounder):
         key: str,
         img01: torch.Tensor,
         text: str,
-        words: list[int] | None = None,
-        step: int = 3,
-        tau: float = 0.1,
-        rho: float = 1.0,
-        suppress: bool = True,
-        **refinement,  # gamma, tau_decay, rho_decay of `alignment_readout` (the run's: `suite.readout`)
+        ro: Readout | None = None,  # default: the model's own read-out
+        words: list[int] | None = None,  # the words to map (all content words when None)
     ) -> dict:
-        """`soft_region` of the selected words (all content words when None) at refinement `step`, `similarity` (the
-        phrase map), both in original pixels, and the `words` with their importance α."""
+        """`native` (the read-out's map) of the selected words and `phrase` (the phrase map), both in original pixels,
+        and the `words` with their importance (PLAN's α; MGCA's clipped [CLS] attention; else uniform)."""
+        ro = ro or self.readout
         fi, geom = self.image(key, img01)
         ft, wtext = self.words(text)
         sel = torch.zeros_like(ft.word_mask[0])
         if words:
             sel[[w for w in words if w < sel.numel()]] = True
-        r = alignment_readout(fi, ft, step, tau, rho, suppress, sel, **refinement)
+        r = self.grid_maps(fi, ft, ro, sel)
         m = r["mask"]
-        alpha = (
-            word_importance(ft.cls_attn, r["state"].sim, m, torch.zeros_like(m)) if suppress else m.float() / m.sum()
-        )
+        if ro.kind == "soft_region" and ro.suppress:
+            alpha = word_importance(ft.cls_attn[:1], r["state"].sim, m, torch.zeros_like(m))
+        elif ro.kind == "mgca":
+            alpha = mgca_word_weights(ft.cls_attn[:1], m)
+        else:
+            alpha = m.float() / m.sum()
         ws = [Word(t, bool(ft.stop[0, i]), float(alpha[0, i]), s) for i, (t, s) in enumerate(wtext)]
-        return self.scored(r, geom) | {"words": ws}
+        return self.scored(r, geom, ro) | {"words": ws}
 
 
 def overlay_png(img01: np.ndarray, heat: np.ndarray | None, boxes=(), alpha: float = 0.45, size: int = 384) -> bytes:
@@ -122,31 +136,30 @@ def word_maps_figure(
     img01: torch.Tensor,
     text: str,
     boxes=(),
-    step: int = 1,
-    tau: float = 0.1,
     max_words: int = 6,
     key: str = "figure",
 ):
-    "A matplotlib figure: rows = `explorers`, columns = the non-stop words of `text` (matched by spelling per model)."
+    """A matplotlib figure: rows = `explorers` (each word read out its model's own way), columns = the non-stop words
+    of `text` (matched by spelling per model)."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
-    first = next(iter(explorers.values())).maps(key, img01, text, step=step, tau=tau)["words"]
+    first = next(iter(explorers.values())).maps(key, img01, text)["words"]
     targets = [w.text for w in first if not w.stop and w.text.strip()][:max_words]
     fig, axes = plt.subplots(
         len(explorers), len(targets) + 1, figsize=(1.7 * (len(targets) + 1), 1.8 * len(explorers)), squeeze=False
     )
     for r, (name, ex) in enumerate(explorers.items()):
-        words = [w.text.lower() for w in ex.maps(key, img01, text, step=step, tau=tau)["words"]]
+        words = [w.text.lower() for w in ex.maps(key, img01, text)["words"]]
         axes[r, 0].imshow(img01.numpy(), cmap="gray")
         for x, y, w, h in boxes:
             axes[r, 0].add_patch(Rectangle((x, y), w, h, fill=False, color="lime", lw=1))
-        axes[r, 0].set_ylabel(name, fontsize=7)
+        axes[r, 0].set_ylabel(f"{name}\n({KIND_LABEL[ex.readout.kind]})", fontsize=7)
         for c, t in enumerate(targets, start=1):
             ax = axes[r, c]
             ax.imshow(img01.numpy(), cmap="gray")
             if t.lower() in words:
-                hm = ex.maps(key, img01, text, words=[words.index(t.lower())], step=step, tau=tau)["soft_region"]
+                hm = ex.maps(key, img01, text, words=[words.index(t.lower())])["native"]
                 ax.imshow(hm, cmap="jet", alpha=0.5)
             if r == 0:
                 ax.set_title(t, fontsize=8)
@@ -187,13 +200,11 @@ class ExplorerWidget:
         self.search = W.Text(placeholder="search report text", description="search")
         self.index = W.BoundedIntText(0, min=0, max=max(len(self.samples) - 1, 0), description="sample")
         self.text = W.Textarea(text, layout=W.Layout(width="98%", height="70px"), description="report")
-        self.refinement: dict = {}  # γ and the per-step decays of τ_l and ρ: the run's (`set_readout`), else defaults
-        self.step = W.IntSlider(3, min=1, max=5, description="step")
-        self.tau = W.FloatLogSlider(0.1, base=10, min=-2, max=0, step=0.1, description="τ_l")
-        self.rho = W.FloatSlider(1.0, min=0.05, max=1.0, step=0.05, description="ρ")
-        self.kind = W.ToggleButtons(
-            options=[("soft region", "soft_region"), ("phrase map", "similarity")], description="map"
-        )
+        first = next(iter(explorers.values())).readout
+        self.step = W.IntSlider(first.steps, min=1, max=5, description="step")  # PLAN's refinement steps
+        self.tau = W.FloatLogSlider(1.0, base=2, min=-3, max=3, step=0.25, description="τ ×")  # of each model's own τ
+        self.rho = W.FloatSlider(first.rho, min=0.05, max=1.0, step=0.05, description="ρ")  # PLAN's top-ρ
+        self.kind = W.ToggleButtons(options=[("native", "native"), ("phrase map", "phrase")], description="map")
         self.phrase = W.Dropdown(options=[("all boxes", "")], value="", description="finding")
         self.suppress = W.Checkbox(True, description="suppression")
         self.export = W.Button(description="export PNG")
@@ -223,12 +234,18 @@ class ExplorerWidget:
         )
         self.load_sample()
 
-    def set_readout(self, r: dict):
-        """Start at a run's read-out (`plan.evaluation.suite.readout`): its K, τ_l and ρ on the sliders, its γ and
-        decays kept for every map."""
-        self.refinement = {k: r[k] for k in ("gamma", "tau_decay", "rho_decay") if k in r}
-        self.step.value, self.tau.value, self.rho.value = r["steps"], r["tau"], r["rho"]
+    def set_readout(self, name: str, ro: Readout):
+        "Read model `name` with `ro` (its run's: `plan.readout.readout_for`); its K and ρ go on the sliders, τ × 1."
+        self.ex[name].readout = ro
+        if ro.kind == "soft_region":
+            self.step.value, self.rho.value = ro.steps, ro.rho
+        self.tau.value = 1.0
         self.render()
+
+    def readout(self, name: str) -> Readout:
+        "Model `name`'s read-out as the sliders set it: its own τ times the τ slider; K and ρ for a soft region."
+        ro = self.ex[name].readout.replace(tau=self.ex[name].readout.tau * self.tau.value, suppress=self.suppress.value)
+        return ro.replace(steps=self.step.value, rho=self.rho.value) if ro.kind == "soft_region" else ro
 
     # data
     def current(self) -> tuple[str, torch.Tensor, list]:
@@ -336,17 +353,7 @@ class ExplorerWidget:
         key, img, boxes = self.current()
         out = {}
         for n, ex in self.ex.items():
-            o = ex.maps(
-                key,
-                img,
-                self.text.value,
-                sorted(self.selected) or None,
-                self.step.value,
-                self.tau.value,
-                self.rho.value,
-                self.suppress.value,
-                **self.refinement,
-            )
+            o = ex.maps(key, img, self.text.value, self.readout(n), sorted(self.selected) or None)
             out[n] = o
             self.images[n].value = overlay_png(img.numpy(), o[self.kind.value], boxes)
         first = next(iter(out.values()))
@@ -363,10 +370,10 @@ class ExplorerWidget:
 
         key, img, boxes = self.current()
         maps = self.last["maps"]
-        region = self.kind.value == "soft_region"
-        if region:  # each model's soft region on the same scale: its maximum = 1
+        region = self.kind.value == "native"
+        if region:  # each model's native map on the same scale: its maximum = 1
             maps = {n: m / np.nanmax(m) if np.nanmax(m) > 0 else m for n, m in maps.items()}
-            lo, hi, label = 0.0, 1.0, "soft region (max = 1)"
+            lo, hi, label = 0.0, 1.0, "native map (max = 1)"
         else:
             lo = min(float(np.nanmin(m)) for m in maps.values())
             hi = max(float(np.nanmax(m)) for m in maps.values())
@@ -377,9 +384,10 @@ class ExplorerWidget:
             im = ax.imshow(m, cmap="jet", alpha=0.45, vmin=lo, vmax=hi)
             for x, y, w, h in boxes:
                 ax.add_patch(Rectangle((x, y), w, h, fill=False, color="white", lw=1.2))
-            ax.set_title(
-                f"{name}\nstep {self.step.value}, τ_l {self.tau.value:.2g}, ρ {self.rho.value:.2g}", fontsize=8
-            )
+            ro = self.readout(name)
+            how = f"step {ro.steps}, τ {ro.tau:.2g}, ρ {ro.rho:.2g}" if ro.kind == "soft_region" else f"τ {ro.tau:.2g}"
+            what = KIND_LABEL[ro.kind] if region else "phrase map"
+            ax.set_title(f"{name}\n{what}" + (f": {how}" if region and ro.kind != "phrase" else ""), fontsize=8)
             ax.axis("off")
         fig.colorbar(im, ax=axes[0].tolist(), shrink=0.85, label=label)
         words = [self.last["words"][i].text for i in sorted(self.selected) if i < len(self.last["words"])]

@@ -32,9 +32,11 @@ from .encoders import ImageFeatures, TextFeatures
 from .settings import ConfigError
 
 # %% auto #0
-__all__ = ['LOGIT_SCALE', 'CHUNK_ELEMENTS', 'CHUNK_ELEMENTS_GPU', 'LOSSES', 'GlobalInfoNCE', 'blocked', 'gloria_scores',
-           'gloria_words', 'GloriaLoss', 'MGCATokenLoss', 'plan_cross_scores', 'PLANLoss', 'ClipLoss', 'resolve_method',
-           'create_loss', 'random_features', 'gloria_loop', 'plan_loop', 'mgca_loop']
+__all__ = ['LOGIT_SCALE', 'CHUNK_ELEMENTS', 'CHUNK_ELEMENTS_GPU', 'LOSSES', 'READOUTS', 'GlobalInfoNCE', 'blocked',
+           'gloria_scores', 'gloria_words', 'gloria_regions', 'gloria_attention', 'GloriaLoss', 'MGCATokenLoss',
+           'mgca_word_weights', 'mgca_token_loss', 'mgca_attention', 'sinkhorn', 'mgca_proto_loss', 'MGCALoss',
+           'plan_cross_scores', 'PLANLoss', 'ClipLoss', 'BioViLLoss', 'resolve_method', 'create_loss',
+           'random_features', 'gloria_loop', 'plan_loop', 'mgca_loop', 'mgca_published', 'gloria_attention_published']
 
 # %% ../nbs/23_losses.ipynb #c7f695d3
 def _sym_ce(logits: Tensor, labels: Tensor, logits_t: Tensor) -> Tensor:
@@ -54,11 +56,12 @@ class GlobalInfoNCE(nn.Module):
         self.summed = summed
 
     def forward(self, v: Tensor, t: Tensor, logit_scale: Tensor | float | None = None) -> Tensor:
-        ls = torch.as_tensor(LOGIT_SCALE if logit_scale is None else logit_scale, device=v.device)
+        ls = LOGIT_SCALE if logit_scale is None else logit_scale
+        ls = ls if torch.is_tensor(ls) else torch.tensor(float(ls), dtype=torch.float64, device=v.device)
         # in float32 even under autocast: logits up to 100 x a cosine, which bf16 would round by up to ~0.4
         with torch.autocast(v.device.type, enabled=False):
             v, t = at_least_fp32(v), at_least_fp32(t)
-            s = ls.float().clamp(max=math.log(100)).exp()
+            s = ls.to(v.dtype).clamp(max=math.log(100)).exp()  # float32, or float64 for float64 references
             V, T = gather(v), gather(t)
             lab = torch.arange(len(v), device=v.device) + offset(len(v))
             loss = _sym_ce(s * v @ T.T, lab, s * t @ V.T)
@@ -109,19 +112,40 @@ def _gloria_block(words: Tensor, wmask: Tensor, regions: Tensor, tau1: float, ta
 
 
 def gloria_words(txt: TextFeatures, with_cls: bool = True) -> tuple[Tensor, Tensor]:
-    """GLoRIA's training words: [CLS] (the text global) followed by the words; [SEP] is not among them. Without
-    `with_cls`, the words only (so the local term no longer trains the text's global embedding)."""
+    """GLoRIA's training words as its encoder gives them, not L2-normalised (its config: `norm: false`): [CLS] through
+    the word head followed by the words; [SEP] is not among them. Without `with_cls`, the words only. Features
+    without raw projections (a BatchNorm head) fall back to the unit words and the text global as [CLS]."""
+    words = txt.words_raw if txt.words_raw is not None else txt.words
     if not with_cls:
-        return txt.words, txt.word_mask
-    w = torch.cat([txt.glob[:, None], txt.words], 1)
+        return words, txt.word_mask
+    cls = txt.cls_raw if txt.cls_raw is not None else txt.glob
+    w = torch.cat([cls[:, None], words], 1)
     m = torch.cat([torch.ones_like(txt.word_mask[:, :1]), txt.word_mask], 1)
     return w, m
 
 
+def gloria_regions(img: ImageFeatures) -> Tensor:
+    "GLoRIA's regions: the local projections as the encoder gives them, not L2-normalised (unit ones as a fallback)."
+    return img.local_raw if img.local_raw is not None else img.local
+
+
+def gloria_attention(
+    words: Tensor,  # [M, d] one caption's GLoRIA words ([CLS] first), raw
+    regions: Tensor,  # [N, d] one image's regions, raw
+    tau1: float = 4.0,
+) -> Tensor:  # [M, N] attention of each word over the regions (rows sum to 1)
+    "GLoRIA's attention map (`attention_fn`): softmax over the words for each region, ×τ₁, softmax over the regions."
+    return ((regions @ words.T).softmax(-1).T * tau1).softmax(-1)
+
+
 class GloriaLoss(nn.Module):
-    "GLoRIA: global cosine×τ₃ symmetric CE + cross-sample local loss (both as published: sums of two directions)."
+    """GLoRIA: global cosine×τ₃ symmetric CE + cross-sample local loss on the raw (unnormalised) words and regions (both
+    as published: sums of two directions); read out by its attention map."""
 
     learns_temperature = False  # τ₃ is fixed: the model's τ_g stays a constant (a learnable one would get no gradient)
+    uses_stages = False  # one stage at its own weights: PLAN's curriculum is PLAN's
+    readout = "gloria"  # its attention map (`gloria_attention`)
+    model_defaults = dict(head="linear", text_layers=4, text_global="mean_words")  # last-4-layer words, mean sentence
 
     def __init__(self, cfg: LossConfig):
         super().__init__()
@@ -130,12 +154,13 @@ class GloriaLoss(nn.Module):
     def local(self, img: ImageFeatures, txt: TextFeatures) -> Tensor:
         c = self.cfg
         w, m = gloria_words(txt, c.gloria_cls)
-        Z = gloria_scores(w, m, gather(img.local), c.gloria_tau1, c.gloria_tau2)  # [l local, i global]
+        regions = gloria_regions(img)
+        Z = gloria_scores(w, m, gather(regions), c.gloria_tau1, c.gloria_tau2)  # [l local, i global]
         # one process: the [captions, images] matrix is the whole one, used in both directions (as published)
         Zt = (
             Z
             if world_size() == 1
-            else gloria_scores(gather(w, True), gather(m, True), img.local, c.gloria_tau1, c.gloria_tau2)
+            else gloria_scores(gather(w, True), gather(m, True), regions, c.gloria_tau1, c.gloria_tau2)
         )
         lab = torch.arange(len(w), device=w.device) + offset(len(w))
         return F.cross_entropy(c.gloria_tau3 * Zt.T, lab) + F.cross_entropy(c.gloria_tau3 * Z, lab)
@@ -164,9 +189,11 @@ def _within_ce(q: Tensor, k: Tensor, kmask: Tensor, weight: Tensor, tau: float) 
 
 
 class MGCATokenLoss(nn.Module):
-    "Global InfoNCE + MGCA's within-pair token alignment, without prototypes."
+    """A diagnostic: global InfoNCE + MGCA's within-pair token alignment alone (no prototypes, linear heads, PLAN's
+    stage τ for the attention). `mgca` is MGCA as published."""
 
     learns_temperature = True
+    readout = "mgca"
 
     def __init__(self, cfg: LossConfig):
         super().__init__()
@@ -195,6 +222,119 @@ class MGCATokenLoss(nn.Module):
         lw = stage.lambda_local if stage else self.cfg.lambda_local
         lgw = stage.lambda_global if stage else self.cfg.lambda_global
         return dict(loss=lgw * lg + lw * ll, global_loss=lg, local_loss=ll)
+
+# %% ../nbs/23_losses.ipynb #3aa508f2
+def mgca_word_weights(cls_attn: Tensor, mask: Tensor) -> Tensor:  # [B, M] summing to 1 over the real words
+    "MGCA's word weights: the [CLS] attention per word clipped to its 10th–90th percentile over the report's words."
+    a = at_least_fp32(cls_attn.detach())
+    x = a.masked_fill(~mask, float("nan"))
+    lo, hi = torch.nanquantile(x, 0.1, dim=1, keepdim=True), torch.nanquantile(x, 0.9, dim=1, keepdim=True)
+    w = torch.maximum(torch.minimum(a, hi), lo).masked_fill(~mask, 0.0)
+    return (w / w.sum(1, keepdim=True).clamp(min=1e-12)).to(cls_attn.dtype)
+
+
+def _two_way_ce(sim: Tensor, kmask: Tensor, weight: Tensor) -> Tensor:
+    "MGCA's pair of cross-entropies on [B, n, n] (rows over columns, then columns over rows), target the diagonal."
+    ce1 = -sim.masked_fill(~kmask[:, None, :], NEG).log_softmax(-1).diagonal(dim1=1, dim2=2)
+    ce2 = -sim.masked_fill(~kmask[:, :, None], NEG).log_softmax(1).diagonal(dim1=1, dim2=2)
+    B, weight = sim.shape[0], weight.to(sim.dtype)
+    return ((ce1 * weight).sum() / B + (ce2 * weight).sum() / B) / 2
+
+
+def mgca_token_loss(
+    img: ImageFeatures, txt: TextFeatures, tau: float = 0.1, learned: bool = False
+) -> tuple[Tensor, Tensor]:  # (word half, patch half)
+    "MGCA's token-level alignment on unit words [B, M, d] and patches [B, N, d] (`learned`: the model's attention)."
+    W, P, m = txt.words, img.local, txt.word_mask
+    if learned:
+        word_out, patch_out = txt.extra["attn_out"], img.extra["attn_out"]
+    else:
+        word_out = torch.einsum("bmn,bnd->bmd", mgca_attention(W, P, tau), P)
+        ap = (torch.einsum("bnd,bmd->bnm", P, W) / tau).masked_fill(~m[:, None, :], NEG).softmax(-1)
+        patch_out = torch.einsum("bnm,bmd->bnd", ap, W)
+    word_sim = torch.einsum("bid,bjd->bij", W, F.normalize(word_out, dim=-1)) / tau
+    lw = _two_way_ce(word_sim, m, mgca_word_weights(txt.cls_attn, m))
+    patch_sim = torch.einsum("bid,bjd->bij", P, F.normalize(patch_out, dim=-1)) / tau
+    pm = torch.ones(P.shape[:2], dtype=torch.bool, device=P.device)
+    lp = _two_way_ce(patch_sim, pm, uniform_weights(pm, P.dtype))
+    return lw, lp
+
+
+def mgca_attention(
+    words: Tensor,  # [B, M, d] unit words
+    patches: Tensor,  # [B, N, d] unit patches
+    tau: float = 0.1,
+) -> Tensor:  # [B, M, N] each word's attention over its image's patches
+    "MGCA's word→patch attention (released code, `use_local_atten` off): softmax over patches of w·p/τ."
+    return (torch.einsum("bmd,bnd->bmn", words, patches) / tau).softmax(-1)
+
+
+@torch.no_grad()
+def sinkhorn(Q: Tensor, iterations: int = 3) -> Tensor:  # Q [K, B] positive scores → codes [B, K] (rows sum to 1)
+    "Sinkhorn–Knopp as MGCA (and SwAV) run it: equal mass per prototype and per sample, then per-sample codes."
+    Q = Q / Q.sum()
+    K, B = Q.shape
+    for _ in range(iterations):
+        Q = Q * (1 / K / Q.sum(1, keepdim=True))
+        Q = Q * (1 / B / Q.sum(0, keepdim=True))
+    return (Q / Q.sum(0, keepdim=True)).T
+
+
+def mgca_proto_loss(
+    img_proto: Tensor, txt_proto: Tensor, eps: float = 0.05, tau: float = 0.2, iters: int = 3
+) -> Tensor:
+    "MGCA's cross-modal prototype term: each modality's Sinkhorn code predicts the other's prototype softmax."
+    with torch.autocast(img_proto.device.type, enabled=False):
+        ip, tp = at_least_fp32(img_proto), at_least_fp32(txt_proto)
+        Ip, Tp = gather(ip), gather(tp)  # codes from the whole batch (MGCA's distributed Sinkhorn), rows of this rank
+        n, o = len(ip), offset(len(ip))
+        ic = sinkhorn(torch.exp(Ip.detach() / eps).T, iters)[o : o + n]
+        tc = sinkhorn(torch.exp(Tp.detach() / eps).T, iters)[o : o + n]
+        li2t = -(ic * F.log_softmax(tp / tau, dim=1)).sum(1).mean()
+        lt2i = -(tc * F.log_softmax(ip / tau, dim=1)).sum(1).mean()
+        return (li2t + lt2i) / 2
+
+
+class MGCALoss(nn.Module):
+    "MGCA as its released code computes it: instance (global), token (local) and prototype terms."
+
+    learns_temperature = False  # the instance term's 0.07 is fixed
+    uses_stages = False
+    readout = "mgca"
+    model_defaults = dict(head="mlp_bn", prototypes=500, cross_attention=False)
+
+    def __init__(self, cfg: LossConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.glob = GlobalInfoNCE(summed=True)
+
+    def forward(
+        self, img: ImageFeatures, txt: TextFeatures, stage: StageConfig | None = None, logit_scale=None
+    ) -> dict:
+        c = self.cfg
+        lg = self.glob(img.glob, txt.glob, logit_scale)
+        lw, lp = mgca_token_loss(img, txt, c.mgca_temperature, "attn_out" in txt.extra)
+        ll = lw + lp
+        out = dict(global_loss=lg, local_loss=ll, word=lw.detach(), patch=lp.detach())
+        loss = (stage.lambda_global if stage else c.lambda_global) * lg + (
+            stage.lambda_local if stage else c.lambda_local
+        ) * ll
+        if "proto" in img.extra:
+            lpr = mgca_proto_loss(
+                img.extra["proto"],
+                txt.extra["proto"],
+                c.mgca_sinkhorn_epsilon,
+                c.mgca_proto_temperature,
+                c.mgca_sinkhorn_iterations,
+            )
+            loss = loss + c.lambda_proto * lpr
+            out["proto_loss"] = lpr
+        return dict(loss=loss, **out)
+
+    def before_step(self, model: nn.Module, epoch: float) -> None:
+        "MGCA's `on_after_backward`: the prototypes get no update during the first `mgca_freeze_prototypes_epochs`."
+        if getattr(model, "prototypes", None) is not None and epoch < self.cfg.mgca_freeze_prototypes_epochs:
+            model.prototypes.weight.grad = None
 
 # %% ../nbs/23_losses.ipynb #e9b8ee76
 def plan_cross_scores(
@@ -227,6 +367,7 @@ class PLANLoss(nn.Module):
     "PLAN: global InfoNCE + progressive, noise-aware local alignment (every part switchable)."
 
     learns_temperature = True
+    readout = "soft_region"  # the soft region after its refinement steps
 
     def __init__(self, cfg: LossConfig):
         super().__init__()
@@ -242,7 +383,7 @@ class PLANLoss(nn.Module):
         tau = stage.tau_local if stage else c.tau_local
         rho = (stage.rho if stage else c.rho) if (c.sparsify and sup) else 1.0
         use_alpha = c.word_importance and sup
-        m = content_words(txt.word_mask, txt.stop, sup)
+        m = content_words(txt.word_mask, txt.stop, sup and c.stop_words)
         W = txt.words * m[..., None]
         steps = refine(W, img.local, m, c.steps, c.gamma, tau, rho, c.tau_local_decay, c.rho_decay)
         alphas = [
@@ -260,12 +401,13 @@ class PLANLoss(nn.Module):
         wts = torch.tensor(c.step_weights or [1.0] * c.steps, dtype=W.dtype, device=W.device)
         wts = wts / wts.sum()
         out, within, alpha = {}, W.new_zeros(()), None
-        pm = torch.ones(img.local.shape[:2], dtype=torch.bool, device=W.device)
         for t, st in enumerate(steps):
             alpha = a["alpha"][t]
             l = W.new_zeros(())
             if c.within_pair:
+                pm = st.has_context  # a pixel no word keeps has no context: neither a query nor a key here
                 beta = torch.einsum("bm,bmn->bn", alpha, st.A) if use_alpha else uniform_weights(pm)
+                beta = beta * pm
                 beta = beta / beta.sum(-1, keepdim=True).clamp(min=1e-12)
                 l = (
                     _within_ce(st.words, st.regions, m, alpha, c.tau_within)
@@ -300,10 +442,12 @@ class PLANLoss(nn.Module):
 
 
 class ClipLoss(nn.Module):
-    "Global InfoNCE only (ConVIRT / CLIP)."
+    "Global InfoNCE only (ConVIRT / CLIP); read out by the phrase map."
 
     uses_local = False  # no local term: the image encoder's local projection gets no gradient (DDP must know)
     learns_temperature = True  # its global term uses the model's τ_g
+    uses_stages = False
+    readout = "phrase"
 
     def __init__(self, cfg: LossConfig):
         super().__init__()
@@ -316,18 +460,52 @@ class ClipLoss(nn.Module):
         lg = self.glob(img.glob, txt.glob, logit_scale)
         return dict(loss=lg, global_loss=lg)
 
+
+class BioViLLoss(ClipLoss):
+    """BioViL's image side with the global InfoNCE: one MLP head on the patch grid (`model.head = mlp`) and the image's
+    global embedding the mean of the projected patches (`model.global_from_local = mean`), so the global term alone
+    trains the patches against the report's embedding; read out by the phrase map (its grounding protocol)."""
+
+    uses_local = True  # the patches are the global: every local parameter trains
+    model_defaults = dict(head="mlp", global_from_local="mean")
+
 # %% ../nbs/23_losses.ipynb #c0d6664f
-LOSSES = {"clip": ClipLoss, "gloria": GloriaLoss, "mgca_token": MGCATokenLoss, "plan": PLANLoss}
+LOSSES = {
+    "clip": ClipLoss,
+    "biovil": BioViLLoss,
+    "gloria": GloriaLoss,
+    "mgca": MGCALoss,
+    "mgca_token": MGCATokenLoss,  # a diagnostic (MGCA's token term alone)
+    "plan": PLANLoss,
+}
+READOUTS = ("soft_region", "gloria", "mgca", "phrase")  # what each loss's `readout` may name (plan.evaluation)
 
 
 def resolve_method(cfg: ExperimentConfig) -> ExperimentConfig:
     """A copy of `cfg` with what its method decides filled in, checked against the registry (the one list of methods):
-    `loss.method` must name a loss of `LOSSES`; `model.learn_temperature` unset → whether the method's global loss has
-    a temperature to learn, and refused when set for one that has none. `plan.train` records the result in the run's
+    `loss.method` must name a loss of `LOSSES`; the model fields left unset (None) take the method's `model_defaults`
+    (heads, pooling, text layers, MGCA's parts); a method that does not use PLAN's stages trains one stage of the same
+    length at the loss's own weights; `model.learn_temperature` unset → whether the method's global loss has a
+    temperature to learn, and refused when set for one that has none. `plan.train` records the result in the run's
     `config.yaml`."""
     if cfg.loss.method not in LOSSES:
         raise ConfigError(f"loss.method = {cfg.loss.method!r}; expected {' | '.join(LOSSES)}")
     cfg, cls = copy.deepcopy(cfg), LOSSES[cfg.loss.method]
+    for k, v in {**_PLAIN_MODEL, **getattr(cls, "model_defaults", {})}.items():  # unset: what the method uses
+        if getattr(cfg.model, k) is None:
+            setattr(cfg.model, k, v)
+    if not getattr(cls, "uses_stages", True) and len(cfg.stages) > 1:  # one stage at the loss's own weights
+        cfg.stages = [
+            StageConfig(
+                "single",
+                cfg.epochs,
+                cfg.loss.lambda_global,
+                cfg.loss.lambda_local,
+                True,
+                cfg.loss.tau_local,
+                cfg.loss.rho,
+            )
+        ]
     if cfg.model.learn_temperature is None:
         cfg.model.learn_temperature = cls.learns_temperature
     elif cfg.model.learn_temperature and not cls.learns_temperature:
@@ -336,6 +514,11 @@ def resolve_method(cfg: ExperimentConfig) -> ExperimentConfig:
             "temperature, so nothing would train it"
         )
     return cfg
+
+
+_PLAIN_MODEL = dict(  # what a method that declares nothing else uses
+    head="linear", global_from_local="", text_layers=1, text_global="cls", prototypes=0, cross_attention=False
+)
 
 
 def create_loss(name: str, cfg: LossConfig | None = None, **kw) -> nn.Module:
@@ -349,8 +532,11 @@ def create_loss(name: str, cfg: LossConfig | None = None, **kw) -> nn.Module:
     return LOSSES[name](dataclasses.replace(cfg or LossConfig(), method=name, **kw))
 
 # %% ../nbs/23_losses.ipynb #db7fc630
-def random_features(B: int = 4, M: int = 7, N: int = 12, d: int = 16, seed: int = 0, dtype=torch.float32):
-    "Random L2-normalised (ImageFeatures, TextFeatures) with 2..M words per report and ~20% stop words."
+def random_features(
+    B: int = 4, M: int = 7, N: int = 12, d: int = 16, seed: int = 0, dtype=torch.float32, raw: bool = False
+):
+    """Random L2-normalised (ImageFeatures, TextFeatures) with 2..M words per report and ~20% stop words; with `raw`,
+    also unnormalised projections (norms 1–5, as GLoRIA's features have) whose directions are the unit ones."""
     g = torch.Generator().manual_seed(seed)
     nw = torch.randint(2, M + 1, (B,), generator=g)
     mask = torch.arange(M)[None] < nw[:, None]
@@ -363,6 +549,10 @@ def random_features(B: int = 4, M: int = 7, N: int = 12, d: int = 16, seed: int 
         torch.rand(B, M, generator=g, dtype=dtype) * mask,
         (torch.rand(B, M, generator=g) < 0.2) & mask,
     )
+    if raw:
+        sc = lambda *s: 1 + 4 * torch.rand(*s, 1, generator=g, dtype=dtype)
+        img.local_raw = img.local * sc(B, N)
+        txt.words_raw, txt.cls_raw = txt.words * sc(B, M), n(B, d) * sc(B)
     return img, txt
 
 # %% ../nbs/23_losses.ipynb #5c8ed42a
@@ -414,17 +604,24 @@ def plan_loop(
             L = _topk_mask(Sh, max(1, math.ceil(rr * S.shape[1])))
             A = (L / tt).softmax(1)
             r = F.normalize(A @ p, dim=-1)
-            cx = F.normalize((L / tt).softmax(0).T @ w, dim=-1)
+            kept = L > NEG / 2  # [words, pixels]: which words keep which pixels
+            has = kept.any(0)  # a pixel no word keeps has no context
+            cx = torch.zeros_like(p)
+            for j in has.nonzero()[:, 0]:
+                wj = (L[kept[:, j], j] / tt).softmax(0)
+                cx[j] = F.normalize(wj @ w[kept[:, j]], dim=-1)
             if c.word_importance and sup:
                 a = (S.max(1).values / c.tau_alpha).softmax(0) * ca.clamp(min=0)
                 a = a / a.sum()
                 beta = a @ A
             else:
                 a = torch.full((len(idx),), 1.0 / len(idx), dtype=w.dtype, device=w.device)
-                beta = torch.full((p.shape[0],), 1.0 / p.shape[0], dtype=w.dtype, device=w.device)
+                beta = torch.ones(p.shape[0], dtype=w.dtype, device=w.device)
+            beta = beta * has
             beta = beta / beta.sum()
             lw = (a * -((w @ r.T) / c.tau_within).log_softmax(1).diagonal()).sum()
-            lp = (beta * -((p @ cx.T) / c.tau_within).log_softmax(1).diagonal()).sum()
+            hi = has.nonzero()[:, 0]  # queries and keys: the pixels that have a context
+            lp = (beta[hi] * -((p[hi] @ cx[hi].T) / c.tau_within).log_softmax(1).diagonal()).sum()
             within_b = within_b + wts[t] * (lw + lp) / 2
             w, p = F.normalize(w + r, dim=-1), F.normalize(p + cx, dim=-1)
         alphas.append(a)
@@ -457,3 +654,68 @@ def mgca_loop(img: ImageFeatures, txt: TextFeatures, c: LossConfig) -> Tensor:
         lp = sum((ce(p, cx, j) + ce(cx, p, j)) / 2 for j in range(len(p))) / len(p)
         tot = tot + (lw + lp) / 2
     return tot / B
+
+# %% ../nbs/23_losses.ipynb #5c8ed432
+def mgca_published(img: ImageFeatures, txt: TextFeatures, c: LossConfig) -> dict:
+    """Our transcription of MGCA's `forward` (HKU-MedAI/MGCA, `use_local_atten` off, a CNN image encoder): the
+    instance, token and prototype losses from unit embeddings, word weights and prototype scores. Reports must have
+    no padding (its code keeps pads as negatives; `MGCALoss` masks them)."""
+    img_emb, rep_emb, W, P = img.glob, txt.glob, txt.words, img.local
+    bz, T = img_emb.size(0), c.mgca_temperature
+    labels = torch.arange(bz)
+    scores = img_emb.mm(rep_emb.t()) / 0.07
+    loss_ita = F.cross_entropy(scores, labels) + F.cross_entropy(scores.t(), labels)
+    atten_scores = F.softmax(torch.bmm(W, P.permute(0, 2, 1)) / T, dim=-1)
+    word_out = F.normalize(torch.bmm(atten_scores, P), dim=-1)
+    ws = []
+    for i in range(bz):
+        aw = txt.cls_attn[i].clone()
+        nz = aw.nonzero().squeeze()
+        aw[nz] = aw[nz].clip(torch.quantile(aw[nz], 0.1), torch.quantile(aw[nz], 0.9))
+        ws.append(aw)
+    ws = torch.stack(ws)
+    ws = ws / ws.sum(dim=1, keepdims=True)
+    word_sim = torch.bmm(W, word_out.permute(0, 2, 1)) / T
+    n = word_sim.size(1)
+    targets = torch.arange(n).repeat(bz)
+    l1 = torch.sum(F.cross_entropy(word_sim.reshape(bz * n, n), targets, reduction="none") * ws.view(-1)) / bz
+    s2 = word_sim.permute(0, 2, 1).reshape(bz * n, n)  # "b n1 n2 -> (b n2) n1"
+    l2 = torch.sum(F.cross_entropy(s2, targets, reduction="none") * ws.view(-1)) / bz
+    patch_out = F.normalize(torch.bmm(F.softmax(torch.bmm(P, W.permute(0, 2, 1)) / T, dim=-1), W), dim=-1)
+    pn = P.size(1)
+    pw = torch.ones(bz, pn, dtype=P.dtype) / pn
+    patch_sim = torch.bmm(P, patch_out.permute(0, 2, 1)) / T
+    pt = torch.arange(pn).repeat(bz)
+    p1 = torch.sum(F.cross_entropy(patch_sim.reshape(bz * pn, pn), pt, reduction="none") * pw.view(-1)) / bz
+    p2 = torch.sum(F.cross_entropy(patch_sim.permute(0, 2, 1).reshape(bz * pn, pn), pt, reduction="none") * pw.view(-1))
+    loss_local = (p1 + p2 / bz) / 2 + (l1 + l2) / 2  # loss_patch + loss_word
+    out = dict(loss_ita=loss_ita, loss_local=loss_local)
+    if "proto" in img.extra:
+
+        def sk(Q, iters):
+            Q = Q / torch.sum(Q)
+            K, B = Q.shape
+            r, cc = torch.ones(K, dtype=Q.dtype) / K, torch.ones(B, dtype=Q.dtype) / B
+            for _ in range(iters):
+                u = torch.sum(Q, dim=1)
+                Q = Q * (r / u).unsqueeze(1)
+                Q = Q * (cc / torch.sum(Q, dim=0)).unsqueeze(0)
+            return (Q / torch.sum(Q, dim=0, keepdim=True)).t()
+
+        eps, tp = c.mgca_sinkhorn_epsilon, c.mgca_proto_temperature
+        img_code = sk(torch.exp(img.extra["proto"] / eps).t(), c.mgca_sinkhorn_iterations)
+        rep_code = sk(torch.exp(txt.extra["proto"] / eps).t(), c.mgca_sinkhorn_iterations)
+        li2t = -torch.mean(torch.sum(img_code * torch.log(F.softmax(txt.extra["proto"] / tp, dim=1)), dim=1))
+        lt2i = -torch.mean(torch.sum(rep_code * torch.log(F.softmax(img.extra["proto"] / tp, dim=1)), dim=1))
+        out["loss_proto"] = (li2t + lt2i) / 2
+    return out
+
+
+def gloria_attention_published(word: Tensor, context: Tensor, temp1: float = 4.0) -> Tensor:
+    "GLoRIA's `attention_fn` as published: query [B, d, n] words, context [B, d, h, w] regions → attention [B, n, h, w]."
+    B, n = word.size(0), word.size(2)
+    ih, iw = context.size(2), context.size(3)
+    contextT = context.view(B, -1, ih * iw).transpose(1, 2)
+    attn = torch.bmm(contextT, word).view(B * ih * iw, n).softmax(-1).view(B, ih * iw, n)
+    attn = attn.transpose(1, 2).contiguous().view(B * n, ih * iw)
+    return ((attn * temp1).softmax(-1)).view(B, n, ih, iw)

@@ -21,7 +21,7 @@ from .config import MOVED, ExperimentConfig, LossConfig, coerce_value, config_fr
 from .settings import ConfigError, Settings, read_settings
 
 # %% auto #0
-__all__ = ['PRESETS', 'STAGE_KEYS', 'register_preset', 'load_experiment']
+__all__ = ['PRESETS', 'STAGE_KEYS', 'register_preset', 'load_experiment', 'sources_table']
 
 # %% ../nbs/02_presets.ipynb #a69b2335
 PRESETS: dict[str, dict] = {}
@@ -227,3 +227,16 @@ def load_experiment(
     _scale_stages(d, sources, preset)
     cfg = config_from_dict(d, f"experiment ({preset})")
     return cfg, sources
+
+# %% ../nbs/02_presets.ipynb #02a0c001
+def sources_table(cfg: ExperimentConfig, sources: dict[str, str]):
+    "Every value of `cfg` (the stages apart) with where it came from: the table each experiment shows first."
+    import pandas as pd
+
+    from plan.config import config_to_dict
+
+    rows = [
+        (k, v, sources.get(k, "default"))
+        for k, v in _leaves({k: v for k, v in config_to_dict(cfg).items() if k != "stages"}).items()
+    ]
+    return pd.DataFrame(rows, columns=["key", "value", "source"]).set_index("key")

@@ -34,7 +34,6 @@ class phase:
         _PREFIX.pop()
 
 
-
 class Progress:
     """Count `total` units of one phase (`desc`): a tqdm bar when `show`, and the counts in `$PLAN_PROGRESS` (at most
     every `every` seconds, and always at the start and the end) when that variable names a file."""

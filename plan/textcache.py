@@ -34,6 +34,8 @@ def text_cache_key(encoder: TextEncoder, tokenizer, max_tokens: int, negation: b
     tj.pop("truncation", None), tj.pop("padding", None)  # call state that the tokenizer keeps, not what it is
     h.update(json.dumps(tj, sort_keys=True).encode())
     h.update(f"max_tokens={max_tokens}|negation={negation}".encode())
+    if encoder.layers != 1:  # the word vectors sum the last layers (GLoRIA's): other outputs
+        h.update(f"|layers={encoder.layers}".encode())
     return h.hexdigest()[:16]
 
 

@@ -23,7 +23,7 @@ from torch.utils.data import DataLoader
 from . import dist
 from .checkpoint import agree_on_checkpoint, latest_checkpoint, load_checkpoint, rng_states, save_checkpoint, unwrap
 from .config import ExperimentConfig, StageConfig, data_path, load_config, save_config
-from .data.dataset import Collator, CXRDataset
+from .data.dataset import Collator, CXRDataset, to_device
 from .encoders import DualEncoder, load_tokenizer
 from .losses import create_loss, resolve_method
 from .progress import Progress
@@ -33,7 +33,7 @@ from .textcache import CachedCollator, ensure_text_cache
 # %% auto #0
 __all__ = ['EpochBatches', 'RunBatches', 'stage_at', 'lr_lambda', 'param_groups', 'NonFiniteLoss', 'amp_dtype_for',
            'loader_workers', 'uses_all_parameters', 'sync_batchnorm', 'Built', 'build', 'optimizer', 'Precision',
-           'forward_backward', 'reduce_parts', 'optimizer_step', 'train', 'main']
+           'forward_backward', 'reduce_parts', 'optimizer_step', 'train', 'launch', 'main']
 
 # %% ../nbs/31_train.ipynb #3b250f3f
 class EpochBatches:
@@ -123,10 +123,6 @@ class NonFiniteLoss(RuntimeError):
     "Too many non-finite losses: the run stops with this message."
 
 
-def _move(batch: dict, device: str) -> dict:
-    return {k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v) for k, v in batch.items()}
-
-
 def amp_dtype_for(name: str) -> torch.dtype:
     "The autocast dtype: `bf16`, `fp16`, or `auto` (bf16 where the GPU supports it, else fp16 with loss scaling)."
     if name == "auto":
@@ -143,8 +139,13 @@ def loader_workers(cfg: ExperimentConfig) -> int:
 
 def uses_all_parameters(cfg: ExperimentConfig, loss: nn.Module) -> bool:
     """Whether every parameter gets a gradient (else DDP needs `find_unused_parameters`): not when the loss declares no
-    local term (`uses_local = False`) or every stage switches it off."""
-    return getattr(loss, "uses_local", True) and any(s.lambda_local > 0 for s in cfg.stages)
+    local term (`uses_local = False`) or every stage switches it off, nor when the image global is pooled from the
+    patches (the backbone's stages after the local one then feed nothing)."""
+    return (
+        getattr(loss, "uses_local", True)
+        and any(s.lambda_local > 0 for s in cfg.stages)
+        and not cfg.model.global_from_local
+    )
 
 
 def sync_batchnorm(model: nn.Module) -> nn.Module:
@@ -229,7 +230,7 @@ def forward_backward(
     "Forward and backward of the `n` micro-batches `batches` yields (one optimiser step); mean loss parts, pairs seen."
     ws, parts, seen = dist.world_size(), {}, 0
     for a, batch in zip(range(n), batches):
-        batch = _move(batch, device)
+        batch = to_device(batch, device, non_blocking=True)
         sync = model.no_sync() if ws > 1 and a < n - 1 else nullcontext()  # all-reduce once per step
         with sync:
             with prec.autocast():
@@ -338,6 +339,8 @@ def train(
         parts, n = forward_backward(model, loss_fn, it, acc, stage, prec, device)
         seen += n
         parts, ok = reduce_parts(parts)
+        if hasattr(loss_fn, "before_step"):  # a method's own rule between backward and step (MGCA: prototypes fixed)
+            loss_fn.before_step(unwrap(model), step / spe)
         if not ok:
             nonfinite += 1
             if nonfinite > cfg.train.max_nonfinite:
@@ -394,6 +397,22 @@ def train(
             unwrap(model).save_pretrained(out / "model", b.tok, extra=dict(method=cfg.loss.method))
         (out / "train_summary.json").write_text(json.dumps(summary, indent=1))
     return summary
+
+
+def launch(cfg: ExperimentConfig, out_dir: str | Path, nproc: int = 1, progress: bool = False) -> dict:
+    """Pre-train in this process, or (`nproc` > 1) in `nproc` processes through `torchrun -m plan.train` (one per GPU;
+    gloo on CPU) from the config saved in `out_dir`; returns the run's training summary."""
+    import subprocess
+    import sys
+
+    out = Path(out_dir)
+    if nproc <= 1:
+        return train(cfg, out, progress=progress)
+    out.mkdir(parents=True, exist_ok=True)
+    save_config(resolve_method(cfg), out / "config.yaml")
+    cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}", "-m", "plan.train"]
+    subprocess.run([*cmd, "--config", str(out / "config.yaml"), "--out", str(out)], check=True)
+    return json.loads((out / "train_summary.json").read_text())
 
 
 def main(argv=None):

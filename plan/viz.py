@@ -19,9 +19,10 @@ from matplotlib.patches import Rectangle
 from .data.cache import read_grounding, read_manifest
 from .data.dataset import load_cached
 from .evaluation.grounding import Grounder
+from .readout import Readout
 
 # %% auto #0
-__all__ = ['grounding_examples', 'grounding_figure']
+__all__ = ['KIND_LABEL', 'grounding_examples', 'grounding_figure']
 
 # %% ../nbs/50_viz.ipynb #57e93cad
 def grounding_examples(root: str | Path, per_category: int = 1, n: int | None = None) -> pd.DataFrame:
@@ -33,15 +34,16 @@ def grounding_examples(root: str | Path, per_category: int = 1, n: int | None = 
 
 
 def grounding_figure(
-    grounders: dict[str, Grounder],  # {column title prefix: grounder}; each gives a soft-region map
+    grounders: dict[str, Grounder],  # {column title prefix: grounder}; each gives its native map
     root: str | Path,
     examples: pd.DataFrame,  # rows of `grounding_examples`
-    readout: dict | None = None,  # steps, tau, rho of the soft-region read-out
-    phrase_map: str | None = None,  # also show this grounder's phrase (similarity) map
-    readouts: dict[str, dict] | None = None,  # a column's own read-out (e.g. one column per refinement step)
+    readout: Readout | None = None,  # the native read-out of every column (default: the soft region's defaults)
+    phrase_map: str | None = None,  # also show this grounder's phrase map
+    readouts: dict[str, Readout] | None = None,  # a column's own read-out (e.g. one column per refinement step)
+    labels: dict[str, str] | None = None,  # a column's map name (default: the read-out's kind)
 ):
-    "Rows: findings; columns: the image with its boxes, then each grounder's soft region (and one phrase map)."
-    root, readout, readouts = Path(root), readout or {}, readouts or {}
+    "Rows: findings; columns: the image with its boxes, then each grounder's native map (and one phrase map)."
+    root, readout, readouts, labels = Path(root), readout or Readout(), readouts or {}, labels or {}
     man = read_manifest(root).set_index("key")
     groups = list(examples.groupby(["key", "phrase"], sort=False))
     cols = 1 + len(grounders) + (phrase_map is not None)
@@ -52,10 +54,11 @@ def grounding_figure(
         img = load_cached(root / man.loc[key, "image"])[0]
         panels = [(textwrap.fill(f"{d.category.iloc[0]}: {phrase}", 30, max_lines=2, placeholder=" …"), None)]
         for name, gr in grounders.items():
-            mp = gr.maps(key, img, phrase, **readouts.get(name, readout))
-            panels.append((f"{name}: soft region", mp["soft_region"]))
+            ro = readouts.get(name, readout)
+            mp = gr.maps(key, img, phrase, ro)
+            panels.append((f"{name}: {labels.get(name, KIND_LABEL[ro.kind])}", mp["native"]))
             if name == phrase_map:
-                panels.append((f"{name}: phrase map", mp["similarity"]))
+                panels.append((f"{name}: phrase map", mp["phrase"]))
         for ax, (title, hm) in zip(ax_row, panels):
             ax.imshow(img.numpy(), cmap="gray")
             if hm is not None:  # each map over its own maximum: where it points, not how high
@@ -67,3 +70,6 @@ def grounding_figure(
     if len(groups) and cols > 1:
         fig.colorbar(im, ax=axes[:, -1].tolist(), shrink=0.5, label="map / its maximum (green: true boxes)")
     return fig
+
+
+KIND_LABEL = dict(soft_region="soft region", gloria="GLoRIA attention", mgca="MGCA attention", phrase="phrase map")

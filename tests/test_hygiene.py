@@ -98,7 +98,19 @@ def test_nothing_the_project_needs_is_ignored():
     import subprocess
 
     out = subprocess.run(
-        ["git", "ls-files", "--others", "--ignored", "--exclude-standard", "--", "plan", "data_prep", "nbs", "tests", ".ci"],
+        [
+            "git",
+            "ls-files",
+            "--others",
+            "--ignored",
+            "--exclude-standard",
+            "--",
+            "plan",
+            "data_prep",
+            "nbs",
+            "tests",
+            ".ci",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

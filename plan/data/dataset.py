@@ -20,11 +20,16 @@ from torch.utils.data import Dataset
 from .cache import DataError, read_manifest
 
 # %% auto #0
-__all__ = ['MEAN', 'STD', 'STOP', 'NEG_CUE', 'NEG_END', 'load_cached', 'resize_short', 'transform', 'CXRDataset',
+__all__ = ['MEAN', 'STD', 'STOP', 'NEG_CUE', 'NEG_END', 'to_device', 'load_cached', 'resize_short', 'transform', 'CXRDataset',
            'negation_spans', 'Collator']
 
 # %% ../../nbs/15_dataset.ipynb #63e41b82
 MEAN, STD = 0.5, 0.25  # grayscale normalisation (the same for every backbone, since we train from scratch or adapt)
+
+
+def to_device(batch: dict, device: str, non_blocking: bool = False) -> dict:
+    "A batch with every tensor moved to `device` (the one helper for it; strings and lists stay)."
+    return {k: (v.to(device, non_blocking=non_blocking) if torch.is_tensor(v) else v) for k, v in batch.items()}
 
 
 def load_cached(path: str | Path) -> torch.Tensor:  # [1, H, W] float in [0, 1]

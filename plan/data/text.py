@@ -20,9 +20,9 @@ import numpy as np
 from .phantom import CATEGORIES, Finding
 
 # %% auto #0
-__all__ = ['NOUNS', 'NEG', 'KEYWORDS', 'NORMAL', 'NOISE', 'HEDGES', 'NEG_CUES', 'UNC_CUES', 'write_report', 'report_sections',
-           'findings_impression', 'extract_labels', 'openi_reports_path', 'parse_openi_xml', 'openi_reports',
-           'word_counts', 'vocab_coverage']
+__all__ = ['NOUNS', 'NEG', 'KEYWORDS', 'NORMAL', 'NOISE', 'HEDGES', 'LOCATION_WORDS', 'NEG_CUES', 'UNC_CUES', 'location_words',
+           'write_report', 'report_sections', 'findings_impression', 'extract_labels', 'openi_reports_path',
+           'parse_openi_xml', 'openi_reports', 'word_counts', 'vocab_coverage']
 
 # %% ../../nbs/11_text.ipynb #b612cc65
 NOUNS = {
@@ -82,6 +82,18 @@ NOISE = [
     "Skin folds project over the chest.",
 ]
 HEDGES = ["{x} may be present", "{x} cannot be excluded", "possible {x}", "findings could reflect {x}"]
+
+# %% ../../nbs/11_text.ipynb #a1be6d4f
+LOCATION_WORDS = frozenset(  # the words of a phrase that say where (the text prior may use these, and the category)
+    "right left bilateral bibasilar bibasal bilaterally upper mid middle lower apical apex apices apicolateral basal base "
+    "bases basilar basis perihilar hilar central peripheral lateral medial retrocardiac costophrenic lingula lingular "
+    "subpulmonic diaphragm diaphragmatic superior inferior anterior posterior paratracheal juxtahilar".split()
+)
+
+
+def location_words(phrase: str) -> set[str]:
+    "The location words of a phrase (`LOCATION_WORDS`, lower case)."
+    return {w for w in re.findall(r"[a-z]+", phrase.lower()) if w in LOCATION_WORDS}
 
 # %% ../../nbs/11_text.ipynb #a1be6d45
 def _fill(tpl: str, f: Finding, rng) -> str:

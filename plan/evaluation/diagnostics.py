@@ -15,12 +15,14 @@ import pandas as pd
 import torch
 
 from ..config import ExperimentConfig, StageConfig
-from ..data.dataset import Collator, CXRDataset
+from ..data.dataset import Collator, CXRDataset, to_device
 from ..data.phantom import ZONES
 from ..data.text import KEYWORDS
+from ..data.text import LOCATION_WORDS as _LOCATION
 from ..encoders import DualEncoder
-from .grounding import evaluate_grounding
+from .grounding import Protocol, evaluate_grounding
 from ..losses import create_loss, resolve_method
+from ..readout import Readout
 from ..train import EpochBatches, build
 
 # %% auto #0
@@ -31,33 +33,22 @@ def step_scores(
     model: DualEncoder,
     tokenizer,
     root: str | Path,
-    readout: dict,  # the run's read-out (`plan.evaluation.suite.readout`): steps, tau, rho
+    readout: Readout,  # the run's soft-region read-out (`plan.readout.readout_for`)
+    protocol: Protocol | None = None,
     split: str = "val",  # diagnostics read the validation phrases; the test split stays for the comparison
     limit: int | None = None,
-    **protocol,  # resize, crop, sigma, multibox, resample, thresholds (`evaluate_grounding`)
 ) -> pd.DataFrame:
     "Pointing, CNR and mIoU of the soft region read out after step 1, 2, …, K (mean over categories), one row per step."
+    p = (protocol or Protocol()).replace(split=split)
     rows = []
-    for t in range(1, readout["steps"] + 1):
-        s, _ = evaluate_grounding(
-            model, tokenizer, root, split=split, limit=limit, **protocol, **{**readout, "steps": t}
-        )
-        rows.append(
-            dict(
-                step=t,
-                pointing=s["pointing_soft_region"],
-                cnr=s["cnr_soft_region"],
-                miou=s["miou_soft_region"],
-            )
-        )
+    for t in range(1, readout.steps + 1):
+        s, _ = evaluate_grounding(model, tokenizer, root, readout.replace(steps=t), p, limit=limit, shuffled=False)
+        rows.append(dict(step=t, pointing=s["pointing_native"], cnr=s["cnr_native"], miou=s["miou_native"]))
     return pd.DataFrame(rows).set_index("step")
 
 # %% ../../nbs/46_diagnostics.ipynb #047ace0c
 FINDING_WORDS = {w for ks in KEYWORDS.values() for k in ks for w in k.split() if w not in ("of", "the")} | {"nodule"}
-LOCATION_WORDS = set(ZONES) | {
-    "right", "left", "bilateral", "middle", "base", "bases", "basilar", "apical", "apex", "lobe", "zone", "lung",
-    "lungs", "costophrenic", "angle", "hemithorax", "perihilar", "retrocardiac", "lingula", "hilar",
-}  # fmt: skip
+LOCATION_WORDS = set(ZONES) | set(_LOCATION) | {"lobe", "zone", "lung", "lungs", "angle", "hemithorax"}
 
 
 def word_role(word: str) -> str:
@@ -146,9 +137,7 @@ def gradient_shares(
     for si, stage in enumerate(cfg.stages):
         acc = {}
         for idx in batches:
-            batch = {
-                k: (v.to(device) if torch.is_tensor(v) else v) for k, v in b.collate([b.ds[i] for i in idx]).items()
-            }
+            batch = to_device(b.collate([b.ds[i] for i in idx]), device)
             fi, ft, ls = net(batch)
             out = b.loss(fi, ft, stage, ls)
             terms = {"global": stage.lambda_global * out["global_loss"]}

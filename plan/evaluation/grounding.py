@@ -7,6 +7,8 @@ Docs: https://github.com/plan-cxr/plan/grounding.html.md"""
 # %% ../../nbs/40_grounding.ipynb #13e364b3
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,16 +17,19 @@ import torch
 import torch.nn.functional as F
 from scipy.ndimage import gaussian_filter
 
-from ..alignment import content_words, refine
-from ..config import LossConfig
-from ..data.cache import read_grounding, read_manifest
-from ..data.dataset import MEAN, STD, Collator, load_cached
+from ..config import EvalConfig
+from ..data.cache import DataError, read_grounding, read_manifest
+from ..data.dataset import MEAN, STD, Collator, load_cached, to_device
+from ..data.text import location_words
 from ..encoders import DualEncoder
 from ..progress import track
+from ..readout import Readout, attention_maps
 
 # %% auto #0
-__all__ = ['cnr', 'box_mask', 'phrase_cnr', 'miou', 'pointing', 'preprocess', 'to_original', 'peak_scaled', 'alignment_readout',
-           'Grounder', 'evaluate_grounding', 'uniform_miou', 'box_oracle']
+__all__ = ['MAPS', 'METRICS', 'PRIOR_FRAME', 'TAU_GRID', 'cnr', 'box_mask', 'phrase_cnr', 'miou', 'pointing', 'preprocess',
+           'to_original', 'peak_scaled', 'Protocol', 'Grounder', 'summarize_phrases', 'evaluate_grounding',
+           'box_fraction', 'uniform_miou', 'mask_map', 'mask_scores', 'box_oracle', 'phrase_prior_key',
+           'text_prior_masks', 'text_prior', 'grounding_controls', 'tune_readout']
 
 # %% ../../nbs/40_grounding.ipynb #887aae6e
 def cnr(hm: np.ndarray, inside: np.ndarray, outside: np.ndarray | None = None) -> float:
@@ -116,86 +121,99 @@ def peak_scaled(hm: np.ndarray) -> np.ndarray:
     return hm / mx if mx > 0 else hm
 
 
-def alignment_readout(
-    fi,
-    ft,
-    steps: int = 3,
-    tau: float = 0.1,
-    rho: float = 1.0,
-    suppress: bool = True,
-    select=None,
-    **refinement,  # `refine`'s gamma, tau_decay, rho_decay: the run's (`suite.readout`), else refine's defaults
-) -> dict:
-    """The one read-out of a model's alignment (evaluation and the explorer) for the first image and text of `fi`,
-    `ft`: `soft_region`, the mean attention of the content words (`select`: a [M] bool subset of them) after `steps`
-    refinement steps at τ `tau` and top-ρ `rho`, scaled to max 1; `similarity`, pixel · global-text cosine (the phrase
-    map); both on the feature grid; and the last refinement `state` and word `mask` for further read-outs."""
-    m = content_words(ft.word_mask, ft.stop, suppress)
-    st = refine(ft.words * m[..., None], fi.local, m, steps=max(1, steps), tau=tau, rho=rho, **refinement)[-1]
-    sel = m[0] if select is None or not (select & m[0]).any() else select & m[0]
-    A = (st.A[0] * sel[:, None]).sum(0) / sel.sum()
-    h, w = fi.grid
-    return dict(
-        soft_region=(A / A.max().clamp(min=1e-12)).reshape(h, w).float().cpu().numpy(),
-        similarity=(fi.local[0] @ ft.glob[0]).reshape(h, w).float().cpu().numpy(),
-        state=st,
-        mask=m,
-    )
+@dataclass(frozen=True)
+class Protocol:
+    """The grounding protocol's switches, with `EvalConfig`'s defaults (the one place they are set): resize, crop,
+    blur σ, multi-box CNR mode, resampling, mIoU thresholds and the MS-CXR split scored."""
+
+    resize: int = EvalConfig.grounding_resize
+    crop: int = EvalConfig.grounding_crop
+    sigma: float = EvalConfig.grounding_sigma
+    multibox: str = EvalConfig.multibox
+    resample: str = EvalConfig.grounding_resample
+    thresholds: tuple = (0.1, 0.2, 0.3, 0.4, 0.5)
+    split: str = EvalConfig.grounding_split
+
+    @classmethod
+    def from_eval(cls, ev: EvalConfig | None, **kw) -> Protocol:
+        "The protocol of a run's `eval` section (None: the defaults); keyword arguments override."
+        ev = ev or EvalConfig()
+        base = dict(
+            resize=ev.grounding_resize,
+            crop=ev.grounding_crop,
+            sigma=ev.grounding_sigma,
+            multibox=ev.multibox,
+            resample=ev.grounding_resample,
+            thresholds=tuple(ev.iou_thresholds),
+            split=ev.grounding_split,
+        )
+        return cls(**(base | kw))
+
+    def replace(self, **kw) -> Protocol:
+        return dataclasses.replace(self, **kw)
+
+    def asdict(self) -> dict:
+        return dataclasses.asdict(self) | dict(thresholds=list(self.thresholds))
 
 
 class Grounder:
-    "Heatmaps of phrases on images for a trained model; image features are computed once per image."
+    "Maps of phrases on images for a trained model, under a protocol; image features are computed once per image."
 
     def __init__(
         self,
         model: DualEncoder,
         tokenizer,
-        resize: int = 512,
-        crop: int = 480,
-        sigma: float = 1.5,
+        protocol: Protocol | None = None,
         device: str = "cpu",
         max_tokens: int = 112,
-        resample: str = "bilinear",
     ):
         self.model, self.tok, self.collate = model.eval().to(device), tokenizer, Collator(tokenizer, max_tokens)
-        self.resize, self.crop, self.sigma, self.device, self.resample = resize, crop, sigma, device, resample
+        self.protocol, self.device = protocol or Protocol(), device
         self._cache: dict = {}
 
     @torch.no_grad()
     def image(self, key: str, img01: torch.Tensor):
-        "Image features and crop geometry of `key`, computed once (one image cached at a time: bounded memory)."
+        "Image features and crop geometry of `key` (the two images last asked for are kept: bounded memory)."
         if key not in self._cache:
-            x, geom = preprocess(img01, self.resize, self.crop)
+            x, geom = preprocess(img01, self.protocol.resize, self.protocol.crop)
             fi = self.model.encode_image(x.to(self.device))
-            self._cache = {key: (fi, geom)}
+            self._cache = {k: v for k, v in list(self._cache.items())[-1:]} | {key: (fi, geom)}
         return self._cache[key]
 
     @torch.no_grad()
     def text(self, text: str):
         "Text features of `text`."
-        b = {k: (v.to(self.device) if torch.is_tensor(v) else v) for k, v in self.collate.tokenize([text]).items()}
-        return self.model.encode_text(b)
+        return self.model.encode_text(to_device(self.collate.tokenize([text]), self.device))
+
+    @torch.no_grad()
+    def grid_maps(self, fi, ft, ro: Readout, select=None) -> dict:
+        "`attention_maps` after the model's own parts have seen the pair (MGCA's learned attention)."
+        fi = dataclasses.replace(fi, extra=dict(fi.extra))
+        self.model.method_outputs(fi, ft)
+        return attention_maps(fi, ft, ro, select)
 
     def original(self, grid_map: np.ndarray, geom: tuple) -> np.ndarray:
         "A feature-grid map in the image's original pixels (blurred, resized, NaN outside the crop)."
-        return to_original(grid_map, geom, self.sigma, mode=self.resample)
+        return to_original(grid_map, geom, self.protocol.sigma, mode=self.protocol.resample)
 
-    def scored(self, r: dict, geom: tuple) -> dict:
-        """The read-out's maps as the protocol scores them: `similarity` (phrase–pixel cosines) as they come; the
-        `soft_region` scaled to max 1 *after* the blur, so mIoU's thresholds are fractions of its peak as scored (the
-        blur lowers a sharp peak: scaled before it, a map's maximum sat below the upper thresholds, which were never
-        crossed)."""
+    def scored(self, r: dict, geom: tuple, ro: Readout) -> dict:
+        """The maps as the protocol scores them: `phrase` (phrase–patch cosines) as they come; `native` scaled to max 1
+        *after* the blur (mIoU's thresholds are then fractions of its peak as scored; the blur lowers a sharp peak),
+        except where the native read-out is the phrase map itself."""
+        native = self.original(r["native"], geom)
         return {
-            "similarity": self.original(r["similarity"], geom),
-            "soft_region": peak_scaled(self.original(r["soft_region"], geom)),
+            "native": native if ro.kind == "phrase" else peak_scaled(native),
+            "phrase": self.original(r["phrase"], geom),
         }
 
     @torch.no_grad()
-    def maps(self, key: str, img01: torch.Tensor, phrase: str, **readout) -> dict:
-        """{'similarity': map, 'soft_region': map} in original pixels for `phrase` on the image; `readout`: the keyword
-        arguments of `alignment_readout` (steps, tau, rho, gamma, tau_decay, rho_decay)."""
+    def maps(self, key: str, img01: torch.Tensor, phrase: str, ro: Readout, on: tuple | None = None) -> dict:
+        """{'native': map, 'phrase': map} in original pixels for `phrase` on the image; `on` = (key, image) of another
+        image whose features are used instead, placed in this image's geometry (the shuffled-image control)."""
         fi, geom = self.image(key, img01)
-        return self.scored(alignment_readout(fi, self.text(phrase), **readout), geom)
+        if on is not None:
+            fi, _ = self.image(*on)
+        return self.scored(self.grid_maps(fi, self.text(phrase), ro), geom, ro)
 
 # %% ../../nbs/40_grounding.ipynb #10ef713a
 def _phrases(root: Path, limit: int | None = None, split: str = "test") -> tuple[pd.DataFrame, list]:
@@ -205,62 +223,77 @@ def _phrases(root: Path, limit: int | None = None, split: str = "test") -> tuple
     return man, list(g.groupby(["key", "phrase"], sort=True))[:limit]
 
 
+MAPS = ("native", "phrase", "native_shuffled", "phrase_shuffled")  # the maps every phrase is scored on
+METRICS = ("cnr", "miou", "pointing")
+
+
+def _score(hm: np.ndarray, boxes: list, p: Protocol) -> dict:
+    return dict(
+        cnr=phrase_cnr(hm, boxes, p.multibox),
+        miou=miou(hm, boxes, p.thresholds),
+        pointing=pointing(hm, boxes) if np.isfinite(hm).any() and np.nanmax(hm) > 0 else 0.0,
+    )
+
+
+def summarize_phrases(df: pd.DataFrame, names=MAPS) -> dict:
+    "Per map: each metric's mean over categories (the MS-CXR aggregate) and its per-category means."
+    out = {}
+    for name in names:
+        for met in METRICS:
+            col = f"{met}_{name}"
+            if col not in df:
+                continue
+            per_cat = df.groupby("category")[col].mean()
+            out[col] = float(per_cat.mean())
+            out[f"{col}_per_category"] = {k: float(v) for k, v in per_cat.items()}
+    return out
+
+
 def evaluate_grounding(
     model: DualEncoder,
     tokenizer,
     data_root: str | Path,
-    resize: int = 512,
-    crop: int = 480,
-    sigma: float = 1.5,
-    multibox: str = "vios_compat",
-    thresholds=(0.1, 0.2, 0.3, 0.4, 0.5),
+    readout: Readout,  # the native read-out (`plan.readout.readout_for`)
+    protocol: Protocol | None = None,
     device: str = "cpu",
     limit: int | None = None,
-    steps: int = 3,
-    tau: float = 0.1,
-    rho: float = 1.0,
-    gamma: float = LossConfig.gamma,  # the refinement's, recorded with the protocol (a run's own: `suite.readout`)
-    tau_decay: float = LossConfig.tau_local_decay,
-    rho_decay: float = LossConfig.rho_decay,
-    resample: str = "bilinear",
-    split: str = "test",  # the MS-CXR split scored (`val` to choose settings, `all`)
+    shuffled: bool = True,  # also score each phrase's maps computed on another image (the shuffled-image control)
 ) -> tuple[dict, pd.DataFrame]:
-    "Score every (image, phrase) of `grounding.csv` in `split`; returns (summary metrics, per-phrase table)."
+    """Score every (image, phrase) of `grounding.csv` in the protocol's split on the native read-out and the phrase
+    map, and — the shuffled-image control — on the same maps computed from another image of the split (the next key
+    in a fixed order) and placed in this image's geometry; a map that scores as well there has not looked at the
+    image. Returns (summary metrics, per-phrase table)."""
+    p = protocol or Protocol()
     root = Path(data_root)
-    man, groups = _phrases(root, limit, split)
-    gr = Grounder(model, tokenizer, resize, crop, sigma, device, resample=resample)
-    ro = dict(steps=steps, tau=tau, rho=rho, gamma=gamma, tau_decay=tau_decay, rho_decay=rho_decay)
+    man, groups = _phrases(root, limit, p.split)
+    keys = sorted({k for (k, _), _ in groups})
+    partner = {k: keys[(i + 1) % len(keys)] for i, k in enumerate(keys)} if len(keys) > 1 else {}
+    gr = Grounder(model, tokenizer, p, device)
+    load = lambda k: load_cached(root / man.loc[k, "image"])[0]
     rows = []
     for (key, phrase), d in track(groups, "grounding", unit="phrase"):
-        img = load_cached(root / man.loc[key, "image"])[0]
+        img = load(key)
         boxes = list(zip(d.x, d.y, d.w, d.h))
-        mp = gr.maps(key, img, phrase, **ro)
+        mp = gr.maps(key, img, phrase, readout)
+        if shuffled and key in partner:
+            other = gr.maps(key, img, phrase, readout, on=(partner[key], load(partner[key])))
+            mp |= {f"{k}_shuffled": v for k, v in other.items()}
         row = dict(key=key, phrase=phrase, category=d.category.iloc[0], n_boxes=len(boxes))
+        row["box_frac"] = box_fraction(mp["phrase"], boxes)
         for name, hm in mp.items():
-            row[f"cnr_{name}"] = phrase_cnr(hm, boxes, multibox)
-            row[f"miou_{name}"] = miou(hm, boxes, thresholds)
-            row[f"pointing_{name}"] = pointing(hm, boxes)
+            row |= {f"{k}_{name}": v for k, v in _score(hm, boxes, p).items()}
         rows.append(row)
     df = pd.DataFrame(rows)
-    summary = {
-        "protocol": dict(
-            resize=resize,
-            crop=crop,
-            sigma=sigma,
-            multibox=multibox,
-            resample=resample,
-            thresholds=list(thresholds),
-            readout=ro,
-            split=split,
-            n_phrases=len(df),
-        )
-    }
-    for name in ("similarity", "soft_region"):
-        for met in ("cnr", "miou", "pointing"):
-            per_cat = df.groupby("category")[f"{met}_{name}"].mean()
-            summary[f"{met}_{name}"] = float(per_cat.mean())
-            summary[f"{met}_{name}_per_category"] = {k: float(v) for k, v in per_cat.items()}
+    summary = {"protocol": p.asdict() | dict(readout=readout.asdict(), n_phrases=len(df))}
+    summary |= summarize_phrases(df)
     return summary, df
+
+
+def box_fraction(hm: np.ndarray, boxes: list) -> float:
+    "The share of the scored (non-NaN) pixels inside the boxes: the pointing game's chance for this phrase."
+    valid = np.isfinite(hm)
+    inside = np.logical_or.reduce([box_mask(hm.shape, b) for b in boxes]) & valid
+    return float(inside.sum() / max(valid.sum(), 1))
 
 # %% ../../nbs/40_grounding.ipynb #85868999
 def uniform_miou(
@@ -279,43 +312,154 @@ def uniform_miou(
     return float(pd.DataFrame(rows, columns=["category", "miou"]).groupby("category").miou.mean().mean())
 
 
-def box_oracle(
-    data_root: str | Path,
-    grid: int,  # the model's local grid side (crop / stride)
-    resize: int = 512,
-    crop: int = 480,
-    sigma: float = 1.5,
-    multibox: str = "vios_compat",
-    thresholds=(0.1, 0.2, 0.3, 0.4, 0.5),
-    resample: str = "bilinear",
-    limit: int | None = None,
-    split: str = "test",
+def _union(d: pd.DataFrame, shape: tuple[int, int]) -> np.ndarray:
+    return np.logical_or.reduce([box_mask(shape, b) for b in zip(d.x, d.y, d.w, d.h)])
+
+
+def mask_map(mask: np.ndarray, grid: int, p: Protocol) -> np.ndarray:
+    """A mask in original pixels as a model on a `grid`×`grid` feature grid could draw it: the fraction of each cell it
+    covers, then blurred, resized and scaled to max 1 exactly as a model's native map."""
+    m = torch.from_numpy(np.asarray(mask, np.float32))
+    H, W = m.shape
+    _, geom = preprocess(m, p.resize, p.crop)
+    s, i, j = geom[:3]
+    up = F.interpolate(m[None, None], size=(round(H * s), round(W * s)), mode="area")[
+        ..., i : i + p.crop, j : j + p.crop
+    ]
+    cells = F.adaptive_avg_pool2d(up, grid)[0, 0].numpy()
+    return peak_scaled(to_original(cells, geom, p.sigma, mode=p.resample))
+
+
+def mask_scores(
+    data_root: str | Path, mask_fn, grid: int, protocol: Protocol | None = None, limit: int | None = None
 ) -> dict:
-    """The best a map on this grid can score: each phrase's boxes rasterised onto the model's grid (the fraction of
-    each cell they cover), then blurred, resized and scored exactly as a model's map. Mean over categories."""
+    """Score, for every phrase of the split, the map `mask_map(mask_fn(phrase rows, (H, W)))` against its boxes, as
+    `evaluate_grounding` scores a model's map; summarised per category like it."""
+    p = protocol or Protocol()
+    _, groups = _phrases(Path(data_root), limit, p.split)
+    rows = []
+    for (key, phrase), d in groups:
+        shape = int(d.height.iloc[0]), int(d.width.iloc[0])
+        m = mask_fn(phrase, d, shape)
+        row = dict(key=key, phrase=phrase, category=d.category.iloc[0])
+        if m is not None:
+            row |= {f"{k}_map": v for k, v in _score(mask_map(m, grid, p), list(zip(d.x, d.y, d.w, d.h)), p).items()}
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    return {k.replace("_map", ""): v for k, v in summarize_phrases(df, ("map",)).items()}
+
+
+def box_oracle(data_root: str | Path, grid: int, protocol: Protocol | None = None, limit: int | None = None) -> dict:
+    "The best a map on this grid can score: each phrase's own boxes as its map (a ceiling for pointing and CNR)."
+    return mask_scores(data_root, lambda ph, d, shape: _union(d, shape), grid, protocol, limit)
+
+
+PRIOR_FRAME = 256  # training masks are averaged on this frame, then resized to each image
+
+
+def phrase_prior_key(category: str, phrase: str) -> tuple[str, tuple[str, ...]]:
+    "What the text prior may know of a phrase: its finding (category) and its location words."
+    return category, tuple(sorted(location_words(phrase)))
+
+
+def text_prior_masks(data_root: str | Path, split: str = "train") -> dict:
+    """The mean box mask (on a `PRIOR_FRAME` square) of the `split` phrases per (category, location words), per
+    category, and over all: the place a phrase's words alone predict, learned from boxes that no method trains on."""
+    g = read_grounding(Path(data_root), split)
+    acc: dict = {}
+    for (key, phrase), d in g.groupby(["key", "phrase"], sort=True):
+        H, W = int(d.height.iloc[0]), int(d.width.iloc[0])
+        m = _union(d, (H, W)).astype(np.float32)
+        m = F.interpolate(torch.from_numpy(m)[None, None], size=(PRIOR_FRAME, PRIOR_FRAME), mode="area")[0, 0].numpy()
+        cat, loc = phrase_prior_key(d.category.iloc[0], phrase)
+        for k in ((cat, loc), (cat, None), (None, None)):
+            s, n = acc.get(k, (0.0, 0))
+            acc[k] = (s + m, n + 1)
+    return {k: s / n for k, (s, n) in acc.items()}
+
+
+def text_prior(
+    data_root: str | Path, grid: int, protocol: Protocol | None = None, limit: int | None = None, prior_split="train"
+) -> dict:
+    """The text-prior control: each phrase's map is the mean training box mask of phrases with the same finding and
+    location words (else the same finding, else all), no image used, scored as a model's map. A method's grounding is
+    read against it."""
+    try:
+        priors = text_prior_masks(data_root, prior_split)
+    except DataError:  # no training boxes: no prior to compare with
+        return {}
+    if not priors:
+        return {}
+
+    def fn(phrase, d, shape):
+        cat, loc = phrase_prior_key(d.category.iloc[0], phrase)
+        m = priors.get((cat, loc), priors.get((cat, None), priors.get((None, None))))
+        return F.interpolate(torch.from_numpy(m)[None, None], size=shape, mode="bilinear", align_corners=False)[
+            0, 0
+        ].numpy()
+
+    return mask_scores(data_root, fn, grid, protocol, limit)
+
+
+def grounding_controls(
+    data_root: str | Path, grid: int, protocol: Protocol | None = None, limit: int | None = None
+) -> dict:
+    """The controls every grounding table carries (the model's own shuffled-image control comes with its scores):
+    `text_prior` (the phrase's words alone), `oracle` (its true boxes on the model's grid), `flat` (a map of ones:
+    mIoU's floor; CNR 0) and `chance` (pointing at a random pixel: the boxes' area fraction)."""
+    p = protocol or Protocol()
     root = Path(data_root)
-    man, groups = _phrases(root, limit, split)
+    man, groups = _phrases(root, limit, p.split)
     rows = []
     for (key, _), d in groups:
-        H, W = int(d.height.iloc[0]), int(d.width.iloc[0])
-        boxes = list(zip(d.x, d.y, d.w, d.h))
-        m = torch.from_numpy(np.logical_or.reduce([box_mask((H, W), b) for b in boxes]).astype(np.float32))
-        _, geom = preprocess(m, resize, crop)
-        s, i, j = geom[:3]
-        up = F.interpolate(m[None, None], size=(round(H * s), round(W * s)), mode="area")[
-            ..., i : i + crop, j : j + crop
-        ]
-        cells = F.adaptive_avg_pool2d(up, grid)[0, 0].numpy()
-        hm = peak_scaled(to_original(cells, geom, sigma, mode=resample))  # scaled as a model's soft region
-        rows.append(
-            dict(
-                category=d.category.iloc[0],
-                cnr=phrase_cnr(hm, boxes, multibox),
-                miou=miou(hm, boxes, thresholds),
-                pointing=pointing(hm, boxes) if np.nanmax(hm) > 0 else 0.0,
-            )
-        )
-    per_cat = pd.DataFrame(rows).groupby("category").mean()
-    return {f"{k}_oracle": float(per_cat[k].mean()) for k in ("cnr", "miou", "pointing")} | {
-        f"{k}_oracle_per_category": per_cat[k].round(4).to_dict() for k in ("cnr", "miou", "pointing")
-    }
+        shape = int(d.height.iloc[0]), int(d.width.iloc[0])
+        _, geom = preprocess(torch.zeros(shape), p.resize, p.crop)
+        hm = to_original(np.ones((grid, grid)), geom, p.sigma, mode=p.resample)  # the scored region: NaN outside
+        rows.append(dict(category=d.category.iloc[0], frac=box_fraction(hm, list(zip(d.x, d.y, d.w, d.h)))))
+    chance = pd.DataFrame(rows).groupby("category").frac.mean() if rows else pd.Series(dtype=float)
+    return dict(
+        text_prior=text_prior(root, grid, p, limit),
+        oracle=box_oracle(root, grid, p, limit),
+        flat=dict(miou=uniform_miou(root, p.thresholds, limit, p.split), cnr=0.0, pointing=float(chance.mean())),
+        chance=dict(pointing=float(chance.mean()), pointing_per_category=chance.round(4).to_dict()),
+    )
+
+# %% ../../nbs/40_grounding.ipynb #40c0e002
+TAU_GRID = (0.25, 0.5, 1.0, 2.0, 4.0)  # multiples of the read-out's training τ
+
+
+def tune_readout(
+    model: DualEncoder,
+    tokenizer,
+    data_root: str | Path,
+    base: Readout,
+    protocol: Protocol | None = None,
+    grid: tuple = TAU_GRID,
+    device: str = "cpu",
+    limit: int | None = None,
+) -> tuple[Readout, pd.DataFrame]:
+    """The read-out (τ, and ρ for the soft region) with the best validation CNR of the native map, over `grid` × the
+    trained τ; returns it and the table of every candidate (mean over categories). The phrase map has nothing to tune."""
+    p = (protocol or Protocol()).replace(split="val")
+    if base.kind == "phrase":
+        return base, pd.DataFrame()
+    root = Path(data_root)
+    man, groups = _phrases(root, limit, "val")
+    if not groups:
+        return base, pd.DataFrame()
+    rhos = sorted({base.rho, 1.0}) if base.kind == "soft_region" else [base.rho]
+    cands = [base.replace(tau=base.tau * f, rho=r) for r in rhos for f in grid]
+    gr = Grounder(model, tokenizer, p, device)
+    rows = []
+    for (key, phrase), d in track(groups, "read-out τ on validation", unit="phrase"):
+        fi, geom = gr.image(key, load_cached(root / man.loc[key, "image"])[0])
+        ft, boxes = gr.text(phrase), list(zip(d.x, d.y, d.w, d.h))
+        for i, ro in enumerate(cands):
+            hm = gr.scored(gr.grid_maps(fi, ft, ro), geom, ro)["native"]
+            rows.append(dict(cand=i, category=d.category.iloc[0], cnr=phrase_cnr(hm, boxes, p.multibox)))
+    df = pd.DataFrame(rows).groupby(["cand", "category"]).cnr.mean().groupby("cand").mean()
+    table = pd.DataFrame([dict(tau=c.tau, rho=c.rho, val_cnr=float(df[i])) for i, c in enumerate(cands)])
+    best = int(df.idxmax())
+    if np.isclose(df[best], df[cands.index(base)] if base in cands else -np.inf):
+        best = cands.index(base)
+    return cands[best], table

@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 
 from ..data.cache import read_manifest
-from ..data.dataset import Collator, CXRDataset
+from ..data.dataset import Collator, CXRDataset, to_device
 from ..encoders import DualEncoder
 from ..progress import track
 
@@ -56,7 +56,7 @@ def embed(
     iv, tv = [], []
     for s in track(range(0, len(ds), batch_size), desc, unit="batch"):
         b = col([ds[i] for i in range(s, min(s + batch_size, len(ds)))])
-        b = {k: (v.to(device) if torch.is_tensor(v) else v) for k, v in b.items()}
+        b = to_device(b, device)
         iv.append(model.encode_image(b["image"]).glob.float().cpu())
         tv.append(model.encode_text(b).glob.float().cpu())
     return torch.cat(iv), torch.cat(tv)

@@ -11,33 +11,37 @@ from __future__ import annotations
 import difflib
 import json
 import time
+import typing
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from ..config import ExperimentConfig, LossConfig, load_config
+from ..config import EvalTask, ExperimentConfig, load_config
 from ..encoders import DualEncoder, load_tokenizer
 from .detection import evaluate_detection
-from .grounding import box_oracle, evaluate_grounding, uniform_miou
+from .grounding import Protocol, evaluate_grounding, grounding_controls, tune_readout
 from .probe import evaluate_probe
 from .retrieval import evaluate_retrieval
 from .zeroshot import evaluate_zeroshot
 from ..progress import phase
+from ..readout import TUNED, Readout, readout_for
 
 # %% auto #0
-__all__ = ['TASKS', 'EVAL_VERSION', 'HEADLINE', 'metric', 'headline', 'load_run', 'readout', 'parse_tasks', 'evaluate']
+__all__ = ['EVAL_VERSION', 'HEADLINE', 'TASKS', 'metric', 'headline', 'controls_table', 'load_run', 'untrained_twin', 'Context',
+           'Task', 'parse_tasks', 'evaluate']
 
 # %% ../../nbs/45_evaluate.ipynb #4f37bb1d
-TASKS = ("grounding", "retrieval", "zeroshot", "probe", "detection")
 # bumped whenever scoring changes what a model's numbers are, so saved metrics from older scoring are redone:
-# 2 = the soft region scaled to max 1 after the blur (mIoU)
-EVAL_VERSION = 2
+# 2 = the soft region scaled to max 1 after the blur (mIoU); 3 = native read-outs, controls, the refinement fix
+EVAL_VERSION = 3
 HEADLINE = {  # label: path into metrics.json (every one higher-is-better)
-    "pointing (soft region)": ("grounding", "pointing_soft_region"),
-    "CNR (soft region)": ("grounding", "cnr_soft_region"),
-    "mIoU (soft region)": ("grounding", "miou_soft_region"),
-    "CNR (phrase map)": ("grounding", "cnr_similarity"),
+    "pointing (native)": ("grounding", "pointing_native"),
+    "CNR (native)": ("grounding", "cnr_native"),
+    "mIoU (native)": ("grounding", "miou_native"),
+    "pointing (phrase map)": ("grounding", "pointing_phrase"),
+    "CNR (phrase map)": ("grounding", "cnr_phrase"),
     "P@1 image→text": ("retrieval", "precision_i2t@1"),
     "P@1 text→image": ("retrieval", "precision_t2i@1"),
     "R@10 image→text": ("retrieval", "recall_i2t@10"),
@@ -45,7 +49,6 @@ HEADLINE = {  # label: path into metrics.json (every one higher-is-better)
     "zero-shot AUROC (5×N)": ("zeroshot", "5x200", "auroc_macro"),
     "zero-shot AUROC (RSNA)": ("zeroshot", "rsna_pneumonia", "auroc"),
     "probe AUROC (RSNA, 100 %)": ("probe", "rsna_pneumonia", "auroc@1"),
-    "detection mAP (100 %)": ("detection", "map@1"),
 }
 
 
@@ -56,24 +59,60 @@ def metric(m: dict, path: tuple) -> float:
     return float(m) if isinstance(m, (int, float)) else float("nan")
 
 
+def _chance(label: str, m: dict) -> float:
+    if label.startswith("pointing"):
+        return metric(m, ("grounding", "controls", "chance", "pointing"))
+    if label.startswith("mIoU"):
+        return metric(m, ("grounding", "controls", "flat", "miou"))
+    if "AUROC" in label:
+        return 0.5
+    if "P@1" in label or "ACC" in label:
+        return metric(m, ("zeroshot", "5x200", "chance")) if "ACC" in label else metric(m, ("retrieval", "chance@1"))
+    return np.nan
+
+
 def headline(m: dict, digits: int = 3):
-    "Trained vs untrained (same architecture) vs a reference level, for the metrics present in `m`."
+    """Trained vs its controls, for the metrics present in `m`: the untrained model (same architecture), its own map
+    on a shuffled image, the text prior, chance (or the flat map), the box oracle."""
     import pandas as pd
 
-    ref = {"mIoU (soft region)": metric(m, ("grounding", "miou_uniform_map"))}
     rows = []
     for label, path in HEADLINE.items():
         v = metric(m, path)
         if np.isnan(v):
             continue
-        level = ref.get(label, 0.5 if "AUROC" in label else 0.2 if ("P@1" in label or "ACC" in label) else np.nan)
-        best = (
-            metric(m, ("grounding", "oracle", path[1].split("_")[0] + "_oracle")) if path[0] == "grounding" else np.nan
-        )
-        rows.append(
-            dict(metric=label, trained=v, untrained=metric(m.get("untrained", {}), path), chance=level, box_oracle=best)
-        )
-    return pd.DataFrame(rows).set_index("metric").round(digits)
+        row = dict(metric=label, trained=v, untrained=metric(m.get("untrained", {}), path))
+        if path[0] == "grounding":
+            met, name = path[1].split("_", 1)
+            row["shuffled image"] = metric(m, ("grounding", f"{met}_{name}_shuffled"))
+            row["text prior"] = metric(m, ("grounding", "controls", "text_prior", met))
+            row["box oracle"] = metric(m, ("grounding", "controls", "oracle", met))
+        row["chance"] = _chance(label, m)
+        rows.append(row)
+    cols = ["trained", "untrained", "shuffled image", "text prior", "chance", "box oracle"]
+    df = pd.DataFrame(rows).set_index("metric")
+    return df.reindex(columns=[c for c in cols if c in df]).round(digits)
+
+# %% ../../nbs/45_evaluate.ipynb #45c0e001
+def controls_table(m: dict, met: str = "pointing", name: str = "native"):
+    """Per category (and their mean): the trained model's `name` map, the same on a shuffled image, the untrained model,
+    the text prior, chance (pointing) and the box oracle, for metric `met` (cnr | miou | pointing)."""
+    import pandas as pd
+
+    g, u = m.get("grounding", {}), m.get("untrained", {}).get("grounding", {})
+    c = g.get("controls", {})
+    cols = {
+        "trained": g.get(f"{met}_{name}_per_category", {}),
+        "shuffled image": g.get(f"{met}_{name}_shuffled_per_category", {}),
+        "untrained": u.get(f"{met}_{name}_per_category", {}),
+        "text prior": c.get("text_prior", {}).get(f"{met}_per_category", {}),
+        "chance": c.get("chance", {}).get("pointing_per_category", {}) if met == "pointing" else {},
+        "box oracle": c.get("oracle", {}).get(f"{met}_per_category", {}),
+    }
+    df = pd.DataFrame({k: pd.Series(v, dtype=float) for k, v in cols.items() if v})
+    if len(df):
+        df.loc["mean over categories"] = df.mean()
+    return df
 
 # %% ../../nbs/45_evaluate.ipynb #301ca5cc
 def load_run(run_dir: str | Path) -> tuple[DualEncoder, object, ExperimentConfig | None, Path]:
@@ -89,80 +128,114 @@ def load_run(run_dir: str | Path) -> tuple[DualEncoder, object, ExperimentConfig
     return DualEncoder.from_pretrained(mdir).eval(), load_tokenizer(str(mdir)), cfg, mdir
 
 
-def readout(cfg: ExperimentConfig | None) -> dict:
-    """The alignment read-out a run was trained with: K steps, the last stage's τ_l and (when sparsifying) ρ, and the
-    refinement's history weight γ and per-step decays of τ_l and ρ (`alignment_readout`'s keyword arguments)."""
-    if cfg is None:  # no run config: the defaults' refinement, one sharp unsparsified read-out
-        c = LossConfig()
-        return dict(
-            steps=c.steps, tau=c.tau_local, rho=1.0, gamma=c.gamma, tau_decay=c.tau_local_decay, rho_decay=c.rho_decay
-        )
-    last, c = cfg.stages[-1], cfg.loss
-    rho = last.rho if (c.method == "plan" and c.sparsify and last.suppression) else 1.0
-    steps = c.steps if c.method == "plan" else 1
-    return dict(
-        steps=steps, tau=last.tau_local, rho=rho, gamma=c.gamma, tau_decay=c.tau_local_decay, rho_decay=c.rho_decay
-    )
+def untrained_twin(cfg: ExperimentConfig) -> DualEncoder:
+    "The run's architecture before pre-training: the same initialisation seed, the same pretrained weights."
+    torch.manual_seed(cfg.train.seed)
+    return DualEncoder(cfg.model).eval()
 
 # %% ../../nbs/45_evaluate.ipynb #183eb0c4
-def _tasks(
-    model, tok, root: Path, cfg: ExperimentConfig | None, want: list[str], device: str, smoke: bool, out: Path | None
-):
-    ev, size = (cfg.eval, (cfg.data.resize, cfg.data.image_size)) if cfg else (None, (256, 224))
-    bs = ev.batch_size if ev else 64  # images (and texts) per encoder call
-    res, t0 = {}, time.perf_counter()
+@dataclass
+class Context:
+    "What every task needs: the model and its tokenizer, the data, the run's config, where files go."
 
-    def took(task):  # seconds per task, so a reader sees where evaluation time goes
-        nonlocal t0
-        res.setdefault("seconds", {})[task] = round(time.perf_counter() - t0, 1)
+    model: DualEncoder
+    tok: object
+    root: Path
+    cfg: ExperimentConfig | None
+    device: str
+    smoke: bool
+    out: Path | None
+    readout: Readout
+    tune: bool = False  # choose the native read-out on validation (the trained model; its twin reuses the choice)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return (self.cfg.data.resize, self.cfg.data.image_size) if self.cfg else (256, 224)
+
+    @property
+    def ev(self):
+        from plan.config import EvalConfig
+
+        return self.cfg.eval if self.cfg else EvalConfig()
+
+
+def _grounding(c: Context) -> dict:
+    p = Protocol.from_eval(c.ev)
+    limit = 20 if c.smoke else None
+    ro, table = c.readout, None
+    if c.tune:
+        ro, table = tune_readout(c.model, c.tok, c.root, c.readout, p, device=c.device, limit=limit)
+        c.readout = ro
+    g, df = evaluate_grounding(c.model, c.tok, c.root, ro, p, device=c.device, limit=limit)
+    if c.tune:
+        g["readout_tuning"] = table.to_dict("records") if table is not None and len(table) else []
+        grid = p.crop // c.model.image.reduction  # the best any map on this grid can do, scored the same way
+        g["controls"] = grounding_controls(c.root, grid, p, limit)
+    if c.out is not None:
+        df.to_csv(c.out / "grounding_per_phrase.csv", index=False)
+    return g
+
+
+def _retrieval(c: Context) -> dict:
+    return evaluate_retrieval(
+        c.model, c.tok, c.root, *c.size, ks=tuple(c.ev.retrieval_k), device=c.device, batch_size=c.ev.batch_size
+    )
+
+
+def _zeroshot(c: Context) -> dict:
+    scores = {}
+    z = evaluate_zeroshot(c.model, c.tok, c.root, *c.size, device=c.device, scores=scores, batch_size=c.ev.batch_size)
+    if c.out is not None:
+        np.savez(
+            c.out / "zeroshot_scores.npz",
+            **{f"{t}_{k}": v for t, s in scores.items() for k, v in zip(("y", "scores", "names"), s)},
+        )
+    return z
+
+
+def _probe(c: Context) -> dict:
+    return evaluate_probe(
+        c.model, c.root, *c.size, device=c.device, limit=40 if c.smoke else None, batch_size=c.ev.batch_size
+    )
+
+
+def _detection(c: Context) -> dict:
+    ev = c.ev
+    return evaluate_detection(
+        c.model,
+        c.root,
+        device=c.device,
+        limit=8 if c.smoke else None,
+        epochs=1 if c.smoke else ev.detection_epochs,
+        min_steps=2 if c.smoke else ev.detection_min_steps,
+        size=ev.detection_size,
+    )
+
+
+@dataclass(frozen=True)
+class Task:
+    "One evaluation task: its function of a `Context` and whether the untrained twin is scored on it too."
+
+    run: typing.Callable
+    cheap: bool
+
+
+TASKS: dict[str, Task] = {
+    "grounding": Task(_grounding, True),
+    "retrieval": Task(_retrieval, True),
+    "zeroshot": Task(_zeroshot, True),
+    "probe": Task(_probe, False),
+    "detection": Task(_detection, False),
+}
+assert tuple(TASKS) == typing.get_args(EvalTask), "plan.config.EvalTask and TASKS must name the same tasks"
+
+
+def _tasks(c: Context, want: list[str]) -> dict:
+    res = {}
+    for name in want:
         t0 = time.perf_counter()
-
-    if "grounding" in want:
-        kw = dict(
-            resize=ev.grounding_resize if ev else 512,
-            crop=ev.grounding_crop if ev else 480,
-            sigma=ev.grounding_sigma if ev else 1.5,
-            multibox=ev.multibox if ev else "vios_compat",
-            resample=ev.grounding_resample if ev else "bilinear",
-            thresholds=tuple(ev.iou_thresholds) if ev else (0.1, 0.2, 0.3, 0.4, 0.5),
-            split=ev.grounding_split if ev else "test",
-        )
-        g, df = evaluate_grounding(model, tok, root, device=device, limit=20 if smoke else None, **kw, **readout(cfg))
-        g["miou_uniform_map"] = uniform_miou(root, kw["thresholds"], 20 if smoke else None, kw["split"])  # the floor
-        grid = kw["crop"] // model.image.reduction  # the best any map on this grid can do, scored the same way
-        g["oracle"] = box_oracle(root, grid, limit=20 if smoke else None, **kw)
-        res["grounding"] = g
-        if out is not None:
-            df.to_csv(out / "grounding_per_phrase.csv", index=False)
-        took("grounding")
-    if "retrieval" in want:
-        res["retrieval"] = evaluate_retrieval(
-            model, tok, root, *size, ks=tuple(ev.retrieval_k) if ev else (1, 2, 5, 10), device=device, batch_size=bs
-        )
-        took("retrieval")
-    if "zeroshot" in want:
-        scores = {}
-        res["zeroshot"] = evaluate_zeroshot(model, tok, root, *size, device=device, scores=scores, batch_size=bs)
-        if out is not None:
-            np.savez(
-                out / "zeroshot_scores.npz",
-                **{f"{t}_{k}": v for t, s in scores.items() for k, v in zip(("y", "scores", "names"), s)},
-            )
-        took("zeroshot")
-    if "probe" in want:
-        res["probe"] = evaluate_probe(model, root, *size, device=device, limit=40 if smoke else None, batch_size=bs)
-        took("probe")
-    if "detection" in want:
-        res["detection"] = evaluate_detection(
-            model,
-            root,
-            device=device,
-            limit=8 if smoke else None,
-            epochs=1 if smoke else (ev.detection_epochs if ev else 5),
-            min_steps=2 if smoke else (ev.detection_min_steps if ev else 30),
-            size=ev.detection_size if ev else 0,
-        )
-        took("detection")
+        res[name] = TASKS[name].run(c)
+        res.setdefault("seconds", {})[name] = round(time.perf_counter() - t0, 1)  # where evaluation time goes
     return res
 
 
@@ -189,6 +262,7 @@ def evaluate(
     device: str = "cpu",
     baseline: bool = False,  # also score the untrained model of the same architecture
     smoke: bool = False,  # small subsets (tests)
+    tune: bool = True,  # choose the native read-out's τ on validation (once: kept in the run's readout.json)
 ) -> dict:
     "Evaluate a pre-trained run on `tasks`; returns the metrics and writes `out_dir/metrics.json`."
     want = parse_tasks(tasks) if tasks is not None else None  # a bad name fails before any loading
@@ -201,19 +275,17 @@ def evaluate(
     out = Path(out_dir) if out_dir else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-    m = {
-        "eval_version": EVAL_VERSION,
-        "model": str(mdir),
-        "data": str(root),
-        "tasks": want,
-        **_tasks(model, tok, root, cfg, want, device, smoke, out),
-    }
+    run = Path(run_dir) if (Path(run_dir) / "model").exists() else None
+    ro = readout_for(cfg, run)
+    tuned_before = run is not None and (run / TUNED).exists()
+    c = Context(model, tok, root, cfg, device, smoke, out, ro, tune=tune and not tuned_before)
+    m = {"eval_version": EVAL_VERSION, "model": str(mdir), "data": str(root), "tasks": want, **_tasks(c, want)}
+    if "grounding" in want and c.tune and run is not None and not smoke:
+        (run / TUNED).write_text(json.dumps(dict(readout=c.readout.asdict(), chosen_on="val"), indent=1))
     if baseline and cfg is not None:
-        torch.manual_seed(cfg.train.seed)
-        untrained = DualEncoder(cfg.model).eval()
-        cheap = [t for t in want if t in ("grounding", "retrieval", "zeroshot")]
+        twin = Context(untrained_twin(cfg), tok, root, cfg, device, smoke, None, c.readout)
         with phase("untrained"):
-            m["untrained"] = _tasks(untrained, tok, root, cfg, cheap, device, smoke, None)
+            m["untrained"] = _tasks(twin, [t for t in want if TASKS[t].cheap])
     if out is not None:
         (out / "metrics.json").write_text(json.dumps(m, indent=1))
     return m

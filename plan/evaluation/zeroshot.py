@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
-from ..data.dataset import Collator
+from ..data.dataset import Collator, to_device
 from .retrieval import embed
 
 # %% auto #0
@@ -55,7 +55,7 @@ def class_embeddings(model, tokenizer, prompts: dict[str, list[str]], device: st
     col = Collator(tokenizer)
     out = []
     for ps in prompts.values():
-        b = {k: (v.to(device) if torch.is_tensor(v) else v) for k, v in col.tokenize(list(ps)).items()}
+        b = to_device(col.tokenize(list(ps)), device)
         out.append(F.normalize(model.encode_text(b).glob.float().cpu().mean(0), dim=-1))
     return torch.stack(out)
 
@@ -100,7 +100,9 @@ def evaluate_zeroshot(
         m = m[m.split == "test"].copy()
         pos, neg = BINARY_PROMPTS["Pneumonia"]
         ce2 = class_embeddings(model, tokenizer, {"neg": neg, "pos": pos}, device)
-        iv2, _ = embed(model, tokenizer, rs.parent, m.assign(text=""), resize, crop, batch_size, device, desc="zero-shot RSNA")
+        iv2, _ = embed(
+            model, tokenizer, rs.parent, m.assign(text=""), resize, crop, batch_size, device, desc="zero-shot RSNA"
+        )
         sc = (iv2 @ ce2.T).numpy()
         y2 = m["label:Pneumonia"].astype(float).astype(int).values
         b = multiclass_metrics(sc, y2, ["no pneumonia", "pneumonia"])
