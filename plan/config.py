@@ -61,8 +61,10 @@ class DataConfig:
     num_workers: int = -1  # -1: from settings.ini
     prefetch: int = 4  # batches each loader worker prepares ahead
     synth_train: int = 2000  # SynthCXR sizes when the data is generated
-    synth_val: int = 200
-    synth_test: int = 400
+    synth_val: int = 300
+    synth_test: int = 700
+    synth_shift: int = 300  # the held-out split (another setting of the generator)
+    synth_rsna: int = 600  # studies of the RSNA-format set alone (it also holds the test studies)
     synth_size: int = 256  # SynthCXR image side
     synth_seed: int = 0
 
@@ -186,6 +188,7 @@ class EvalConfig:
     detection_epochs: float = 5.0  # detector fine-tuning epochs per label fraction (at least detection_min_steps)
     detection_min_steps: int = 30
     detection_size: int = 0  # detector input side in pixels; 0: the cached images'
+    detection_images: int = 0  # images per split for the detector (negatives included); 0: all
     iou_thresholds: list[float] = field(default_factory=lambda: [0.1, 0.2, 0.3, 0.4, 0.5])
     retrieval_k: list[int] = field(default_factory=lambda: [1, 2, 5, 10])
 

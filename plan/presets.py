@@ -76,6 +76,8 @@ register_preset(
             synth_train=48,
             synth_val=16,
             synth_test=32,
+            synth_shift=8,
+            synth_rsna=16,
             synth_size=96,
             num_workers=0,
             dataset="synthcxr-smoke",
@@ -102,7 +104,12 @@ register_preset(
         stages=_three_stages(4.0),
         train=dict(batch_size=32, lr=1e-3, lr_text=3e-5),  # 1e-3 vs 3e-4: retrieval P@1 0.97 vs 0.88 (README)
         eval=dict(  # grounding at the training scale; probe + detection sized to minutes (same protocol)
-            grounding_resize=144, grounding_crop=128, detection_size=128, detection_epochs=2.0, detection_min_steps=20
+            grounding_resize=144,
+            grounding_crop=128,
+            detection_size=128,
+            detection_epochs=2.0,
+            detection_min_steps=20,
+            detection_images=240,
         ),
     ),
 )

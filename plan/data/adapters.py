@@ -8,6 +8,7 @@ Docs: https://github.com/plan-cxr/plan/adapters.html.md"""
 # %% ../../nbs/16_adapters.ipynb #fde47b9e
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from .text import parse_openi_xml
 
 # %% auto #0
 __all__ = ['ADAPTERS', 'SETTINGS_KEYS', 'prepare_chexpert', 'siim_rle_decode', 'siim_rle_encode', 'prepare_siim', 'prepare_openi',
-           'prepare', 'settings_inputs', 'ensure_data']
+           'prepare', 'settings_inputs', 'synthcxr_spec', 'ensure_data']
 
 # %% ../../nbs/16_adapters.ipynb #17fdda35
 def prepare_chexpert(
@@ -273,18 +274,57 @@ def settings_inputs(dataset: str, given: dict, settings=None) -> dict:
 from ..config import ExperimentConfig, data_path
 
 
+def synthcxr_spec(cfg: ExperimentConfig) -> dict:
+    "What a prepared SynthCXR must have been generated with to serve `cfg`: the generator's version and the sizes."
+    from plan.data.phantom import GENERATOR_VERSION
+
+    d = cfg.data
+    return dict(
+        version=GENERATOR_VERSION,
+        seed=d.synth_seed,
+        size=d.synth_size,
+        splits=dict(train=d.synth_train, validate=d.synth_val, test=d.synth_test, shift=d.synth_shift, rsna=d.synth_rsna),
+    )
+
+
+def _generated_with(root: Path) -> dict | None:
+    f = root / "synthcxr.json"
+    if not f.exists():
+        return None
+    s = json.loads(f.read_text())
+    return dict(version=s.get("generator", {}).get("version", 1), seed=s["seed"], size=s["size"], splits=s["splits"])
+
+
 def ensure_data(cfg: ExperimentConfig, workers: int = 2) -> Path:
-    "The prepared data folder of `cfg`; SynthCXR is generated and prepared on first use (then reused)."
+    """The prepared data folder of `cfg`; SynthCXR is generated and prepared on first use (then reused), and again
+    when the folder holds another generator version or other sizes (it is ours: generated, never a user's data)."""
     root = data_path(cfg)
-    if (root / "manifest.csv").exists():
+    synth = cfg.data.dataset.startswith("synthcxr")
+    if (root / "manifest.csv").exists() and not (synth and cfg.data.data_dir == "" and _generated_with(root) != synthcxr_spec(cfg)):
         return root
-    if not cfg.data.dataset.startswith("synthcxr"):
+    if not synth:
         raise FileNotFoundError(f"{root}/manifest.csv is missing: prepare {cfg.data.dataset} with data_prep/prepare.py")
     from plan.data.prepare import prepare_synthcxr
     from plan.data.synthcxr import generate_synthcxr
 
     raw = root.parent / f"{root.name}-raw"
+    if (root / "manifest.csv").exists():
+        import shutil
+
+        print(f"{root}: generated with {_generated_with(root)}, not {synthcxr_spec(cfg)}: generating it again")
+        shutil.rmtree(root)
+        shutil.rmtree(raw, ignore_errors=True)
     d = cfg.data
-    generate_synthcxr(raw, d.synth_train, d.synth_val, d.synth_test, d.synth_seed, d.synth_size, workers=workers)
+    generate_synthcxr(
+        raw,
+        d.synth_train,
+        d.synth_val,
+        d.synth_test,
+        d.synth_seed,
+        d.synth_size,
+        workers=workers,
+        n_rsna_train=d.synth_rsna,
+        n_shift=d.synth_shift,
+    )
     prepare_synthcxr(raw, root, cache_size=512, workers=workers, n_5x200=200, seed=d.synth_seed)
     return root

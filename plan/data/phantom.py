@@ -18,11 +18,13 @@ from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage as ndi
 
 # %% auto #0
-__all__ = ['LUNG_ZIP', 'CATEGORIES', 'DISTRACTORS', 'MSCXR_NAMES', 'BILATERAL_OK', 'ZONES', 'lung_zip_path', 'lung_bank',
-           'Finding', 'sample_findings', 'Phantom', 'render', 'mask_boxes']
+__all__ = ['LUNG_ZIP', 'GENERATOR_VERSION', 'CATEGORIES', 'DISTRACTORS', 'MSCXR_NAMES', 'ZONES', 'OPACITY_LIKE', 'FOCAL',
+           'SETTINGS', 'RATES', 'lung_zip_path', 'lung_bank', 'lung_family', 'Finding', 'sample_findings', 'Phantom',
+           'render', 'mask_boxes']
 
 # %% ../../nbs/10_phantom.ipynb #8ae0c27c
 LUNG_ZIP = "semantic_masks_v7labs_lungs.zip"
+GENERATOR_VERSION = 2  # recorded in synthcxr.json: images and reports of another version are not comparable
 
 
 def lung_zip_path() -> str:
@@ -39,7 +41,7 @@ def lung_zip_path() -> str:
 
 
 @lru_cache(maxsize=4)
-def lung_bank(n: int = 64, frame: int = 128) -> np.ndarray:  # [n, frame, frame] int8 labels 0/1/2
+def lung_bank(n: int = 160, frame: int = 128) -> np.ndarray:  # [n, frame, frame] int8 labels 0/1/2
     "Load `n` real two-lung masks (sorted by name, so deterministic), cropped to the lungs, labelled by side."
     z = zipfile.ZipFile(lung_zip_path())
     names = sorted(x for x in z.namelist() if not x.endswith("/"))
@@ -72,6 +74,17 @@ def lung_bank(n: int = 64, frame: int = 128) -> np.ndarray:  # [n, frame, frame]
         raise RuntimeError(f"only {len(out)} usable lung masks found in {lung_zip_path()}")
     return np.stack(out)
 
+
+@lru_cache(maxsize=4)
+def lung_family(family: str, n: int = 160) -> np.ndarray:  # indices into `lung_bank(n)`
+    """The lung masks of a shape family: `shift` holds the quarter whose lungs fill their frame most (round, full
+    lungs), `standard` the rest; training never sees a `shift` shape."""
+    fill = (lung_bank(n) > 0).mean((1, 2))
+    cut = np.quantile(fill, 0.75)
+    if family not in ("standard", "shift"):
+        raise ValueError(f"lung family {family!r}; expected standard | shift")
+    return np.flatnonzero(fill > cut) if family == "shift" else np.flatnonzero(fill <= cut)
+
 # %% ../../nbs/10_phantom.ipynb #c6d9e4f3
 CATEGORIES = (
     "atelectasis",
@@ -83,7 +96,7 @@ CATEGORIES = (
     "pneumonia",
     "pneumothorax",
 )
-DISTRACTORS = ("nodule", "support_devices")
+DISTRACTORS = ("nodule", "support_devices", "ecg_leads", "granuloma")
 MSCXR_NAMES = {
     "atelectasis": "Atelectasis",
     "cardiomegaly": "Cardiomegaly",
@@ -94,8 +107,24 @@ MSCXR_NAMES = {
     "pneumonia": "Pneumonia",
     "pneumothorax": "Pneumothorax",
 }
-BILATERAL_OK = {"atelectasis", "pleural_effusion", "edema"}
 ZONES = ("upper", "mid", "lower")
+OPACITY_LIKE = ("consolidation", "pneumonia", "lung_opacity")  # one appearance distribution for the three
+FOCAL = (*OPACITY_LIKE, "atelectasis", "nodule")  # placed at a random point of the lungs
+
+SETTINGS = {  # the generator's two settings: what the films look like (synthcxr.json records both)
+    "standard": dict(
+        lung_family="standard", stretch=(0.9, 1.1), gamma=(0.75, 1.35), gain=(0.85, 1.1), noise=(0.012, 0.03),
+        grain=(0.6, 1.2),
+    ),
+    "shift": dict(  # held out: round, full lungs, taller thorax, darker and noisier exposures
+        lung_family="shift", stretch=(1.12, 1.25), gamma=(1.45, 1.85), gain=(0.7, 0.84), noise=(0.024, 0.04),
+        grain=(1.2, 1.8),
+    ),
+}  # fmt: skip
+RATES = dict(  # the study mix (synthcxr.json records it)
+    normal=0.22, uncertain=0.1, unreported=0.12, no_location=0.35, faint=0.3, nodule=0.2, devices=0.2, leads=0.15,
+    granuloma=0.25,
+)  # fmt: skip
 
 
 @dataclass
@@ -103,11 +132,15 @@ class Finding:
     "One finding of one image: what, where, how much, and how the report states it."
 
     category: str  # one of CATEGORIES or DISTRACTORS
-    side: str = "right"  # right | left | bilateral (patient's side)
-    zone: str = "lower"  # upper | mid | lower
+    side: str = "any"  # right | left | bilateral (patient's side); any: wherever it is drawn (then set)
+    zone: str = "any"  # upper | mid | lower; any: set where a focal finding lands
     size: float = 0.5  # 0..1
     severity: str = "moderate"  # small/mild | moderate | large/severe
     uncertain: bool = False  # stated with hedging ("may represent")
+    reported: bool = True  # False: drawn, never mentioned in the report
+    loc: str = "side_zone"  # the location words the report states: none | side | side_zone
+    faint: bool = False  # contrast of 1–2× the film's noise
+    kind: str = ""  # pneumothorax: apical | lateral | basal; edema: bilateral or one-sided
     mask: np.ndarray | None = field(default=None, repr=False)  # [H, W] bool, filled by render
 
 
@@ -117,38 +150,39 @@ def _severity(cat: str, size: float) -> str:
     return "mild" if size < 0.35 else "moderate" if size < 0.7 else "severe"
 
 
-def sample_findings(rng: np.random.Generator, normal_rate: float = 0.3, uncertain_rate: float = 0.1) -> list[Finding]:
-    "Draw the findings of one study."
+def sample_findings(rng: np.random.Generator, rates: dict | None = None, **kw) -> list[Finding]:
+    "Draw the findings of one study (`RATES`, overridable: e.g. `normal=0.3`)."
+    r = {**RATES, **(rates or {}), **kw}
     out: list[Finding] = []
-    if rng.random() >= normal_rate:
-        k = 1 if rng.random() < 0.55 else int(rng.integers(2, 4))
-        cats = rng.choice(len(CATEGORIES), size=k, replace=False)
-        for c in sorted(cats):
-            cat = CATEGORIES[c]
-            size = float(rng.uniform(0.1, 1.0))
-            side = "bilateral" if cat == "edema" else str(rng.choice(["right", "left"]))
-            if cat in ("atelectasis", "pleural_effusion") and rng.random() < 0.2:
-                side = "bilateral"
-            zone = (
-                str(rng.choice(ZONES, p=[0.25, 0.3, 0.45]))
-                if cat in ("consolidation", "lung_opacity", "pneumonia")
-                else ("upper" if cat == "pneumothorax" else "lower")
-            )
-            unc = bool(rng.random() < uncertain_rate) and cat in (
-                "pneumonia",
-                "consolidation",
-                "atelectasis",
-                "lung_opacity",
-            )
-            out.append(Finding(cat, side, zone, size, _severity(cat, size), unc))
-        # pneumonia and consolidation overlap clinically; avoid both on one side to keep labels separable
-    if rng.random() < 0.12:
+    if rng.random() >= r["normal"]:
+        k = int(rng.choice([1, 2, 3], p=[0.45, 0.35, 0.2]))
+        for c in sorted(rng.choice(len(CATEGORIES), size=k, replace=False)):
+            cat, size = CATEGORIES[c], float(rng.uniform(0.1, 1.0))
+            f = Finding(cat, size=size, severity=_severity(cat, size), faint=bool(rng.random() < r["faint"]))
+            if cat in FOCAL:
+                u = rng.random()
+                f.loc = "none" if u < r["no_location"] else "side" if u < r["no_location"] + 0.15 else "side_zone"
+            elif cat == "pleural_effusion":
+                f.side = "bilateral" if rng.random() < 0.2 else str(rng.choice(["right", "left"]))
+                f.zone, f.loc = "lower", "none" if rng.random() < 0.2 else "side"
+            elif cat == "pneumothorax":
+                f.side, f.kind = str(rng.choice(["right", "left"])), str(rng.choice(["apical", "lateral", "basal"], p=[0.5, 0.3, 0.2]))
+                f.zone = {"apical": "upper", "lateral": "mid", "basal": "lower"}[f.kind]
+                f.loc = "none" if rng.random() < 0.2 else "side_zone" if f.kind == "apical" and rng.random() < 0.5 else "side"
+            elif cat == "edema":
+                f.side = "bilateral" if rng.random() < 0.7 else str(rng.choice(["right", "left"]))
+                f.loc = "none" if f.side == "bilateral" and rng.random() < 0.8 else "side"
+            elif cat == "cardiomegaly":
+                f.side, f.loc = "bilateral", "none"
+            f.uncertain = bool(rng.random() < r["uncertain"]) and cat in (*OPACITY_LIKE, "atelectasis", "edema")
+            f.reported = bool(rng.random() >= r["unreported"])
+            out.append(f)
+    if rng.random() < r["nodule"]:
         s = float(rng.uniform(0.1, 0.6))
-        out.append(
-            Finding("nodule", str(rng.choice(["right", "left"])), str(rng.choice(ZONES)), s, _severity("nodule", s))
-        )
-    if rng.random() < 0.15:
-        out.append(Finding("support_devices", "bilateral", "upper", 0.5, "moderate"))
+        out.append(Finding("nodule", size=s, severity=_severity("nodule", s), reported=bool(rng.random() < 0.3)))
+    for cat, rate in (("support_devices", "devices"), ("ecg_leads", "leads"), ("granuloma", "granuloma")):
+        if rng.random() < r[rate]:
+            out.append(Finding(cat, "bilateral", "upper", reported=cat == "support_devices" and bool(rng.random() < 0.6)))
     return out
 
 # %% ../../nbs/10_phantom.ipynb #77e050f0
@@ -164,11 +198,6 @@ def _blob(rng, u, v, cu, cv, ru, rv, rough=0.35, sigma=6.0):
     return np.clip(1.5 - (d + rough * n), 0, 1) ** 0.7
 
 
-def _zone_v(zone, top, bottom):
-    f = {"upper": 0.22, "mid": 0.5, "lower": 0.75}[zone]
-    return top + f * (bottom - top)
-
-
 @dataclass
 class Phantom:
     "A rendered study: image in [0,1], masks and geometry."
@@ -178,28 +207,35 @@ class Phantom:
     findings: list[Finding]
     marker: str  # burned-in laterality marker
     view: str = "PA"
+    noise: float = 0.0  # the film's noise level (σ of the quantum noise at mid grey)
 
 
-def render(findings: list[Finding], rng: np.random.Generator, size: int = 256, view: str = "PA") -> Phantom:
-    "Render a frontal chest radiograph phantom with `findings`; fills each finding's `mask`."
-    S = size
-    cx, cy = S / 2 + rng.normal(0, 0.025 * S), S / 2 + rng.normal(0.02 * S, 0.02 * S)
-    half = S * rng.uniform(0.40, 0.47)
-    th = np.deg2rad(rng.normal(0, 3.0))
+def render(
+    findings: list[Finding], rng: np.random.Generator, size: int = 256, view: str = "PA", setting: str = "standard"
+) -> Phantom:
+    "Render a frontal chest radiograph phantom with `findings` under generator `setting`; fills each finding's `mask`."
+    S, st = size, SETTINGS[setting]
+    cx, cy = S / 2 + rng.normal(0, 0.045 * S), S / 2 + rng.normal(0.02 * S, 0.035 * S)
+    half = S * rng.uniform(0.34, 0.46)
+    th = np.deg2rad(rng.normal(0, 4.0))
+    stretch = rng.uniform(*st["stretch"])
     yy, xx = np.mgrid[0:S, 0:S].astype(np.float32)
-    x0, y0 = (xx - cx) / half, (yy - cy) / half
+    x0, y0 = (xx - cx) / half, (yy - cy) / (half * stretch)
     u = np.cos(th) * x0 + np.sin(th) * y0
     v = -np.sin(th) * x0 + np.cos(th) * y0
-    # real lung shape mapped into the thorax box
-    bank = lung_bank()
-    lm = bank[int(rng.integers(len(bank)))]
-    lu0, lu1, lv0, lv1 = -0.82 * rng.uniform(0.93, 1.05), 0.82 * rng.uniform(0.93, 1.05), -0.78, rng.uniform(0.45, 0.6)
+    # a real lung shape of the setting's family, warped, mapped into the thorax
+    fam = lung_family(st["lung_family"])
+    lm = lung_bank()[int(fam[rng.integers(len(fam))])]
+    lu0, lu1 = -0.82 * rng.uniform(0.9, 1.06), 0.82 * rng.uniform(0.9, 1.06)
+    lv0, lv1 = -0.78 * rng.uniform(0.92, 1.06), rng.uniform(0.42, 0.62)
     F = lm.shape[0]
-    mi = ((v - lv0) / (lv1 - lv0) * (F - 1)).round().astype(int)
-    mj = ((u - lu0) / (lu1 - lu0) * (F - 1)).round().astype(int)
+    warp = 0.035 * F
+    mi = ((v - lv0) / (lv1 - lv0) * (F - 1) + warp * _smooth_noise(rng, (S, S), S / 6) * 6).round().astype(int)
+    mj = ((u - lu0) / (lu1 - lu0) * (F - 1) + warp * _smooth_noise(rng, (S, S), S / 6) * 6).round().astype(int)
     inside = (mi >= 0) & (mi < F) & (mj >= 0) & (mj < F)
     lungs = np.zeros((S, S), np.int8)
     lungs[inside] = lm[mi[inside], mj[inside]]
+    lungs = np.where(ndi.binary_opening(lungs > 0, iterations=1), lungs, 0).astype(np.int8)
     lung = lungs > 0
     body = (u / 1.12) ** 2 + (np.maximum(v, -0.2) + 0.2) ** 2 / 9 < 1
     body &= v > -1.25
@@ -215,8 +251,10 @@ def render(findings: list[Finding], rng: np.random.Generator, size: int = 256, v
     spine = np.abs(u) < 0.075
     img = np.where(spine & body, img + 0.12 + 0.04 * np.sign(np.sin(v * 28)), img)
     cm = [f for f in findings if f.category == "cardiomegaly"]
-    ctr = 1.0 + (0.25 + 0.25 * cm[0].size if cm else rng.uniform(-0.05, 0.08))
-    hu, hv, hru, hrv = 0.12, 0.3, 0.36 * ctr, 0.3 * (1 + (ctr - 1) * 0.5)
+    # heart size: normal 0.92–1.15, cardiomegaly 1.1–1.45 of a reference (the two overlap, as in real films)
+    ctr = 1.1 + 0.35 * cm[0].size if cm else rng.uniform(0.92, 1.15)
+    hu, hv = 0.12 + rng.normal(0, 0.04), 0.3 + rng.normal(0, 0.04)
+    hru, hrv = 0.33 * ctr, 0.28 * (1 + (ctr - 1) * 0.5)
     heart = ((u - hu) / hru) ** 2 + ((v - hv) / hrv) ** 2 < 1
     heart &= v < lv1 + 0.03
     hsoft = np.clip((1 - ((u - hu) / hru) ** 2 - ((v - hv) / hrv) ** 2) * 6, 0, 1) * heart
@@ -231,17 +269,21 @@ def render(findings: list[Finding], rng: np.random.Generator, size: int = 256, v
         cl = -0.82 - 0.09 * (sgn * u - 0.15)
         ribs += 1.4 * np.exp(-(((v - cl) / 0.028) ** 2)) * ((sgn * u > 0.1) & (sgn * u < 0.78))
     img += 0.07 * ribs * body
+    noise = float(rng.uniform(*st["noise"]))
+    geo = dict(u=u, v=v, lungs=lungs, heart=heart, lv=(lv0, lv1), S=S, half=half, noise=noise)
     for f in findings:
-        f.mask = _draw_finding(f, img, rng, u, v, lungs, heart, (lv0, lv1), S)
-    # exposure, blur, noise
+        f.mask = _draw_finding(f, img, rng, geo)
+    # exposure, a low-frequency bias field, blur, quantum and grain noise
     img = ndi.gaussian_filter(img, 0.6 * S / 256)
-    gamma = rng.uniform(0.8, 1.25)
-    img = np.clip(img, 0, 1) ** gamma * rng.uniform(0.85, 1.1) + rng.uniform(-0.04, 0.04)
-    img += rng.normal(0, rng.uniform(0.01, 0.03), img.shape).astype(np.float32)
+    img = img * (1 + 0.08 * _smooth_noise(rng, (S, S), S / 5) * 5)
+    img = np.clip(img, 0, 1) ** rng.uniform(*st["gamma"]) * rng.uniform(*st["gain"]) + rng.uniform(-0.04, 0.04)
+    quantum = rng.standard_normal((S, S)).astype(np.float32) * noise * np.sqrt(np.clip(img, 0.02, 1) / 0.5)
+    grain = _smooth_noise(rng, (S, S), rng.uniform(*st["grain"]))
+    img += quantum + 0.7 * noise * grain / (grain.std() + 1e-6)
     img = np.clip(img, 0, 1).astype(np.float32)
     marker = "R" if rng.random() < 0.5 else "L"
     _burn_marker(img, marker, S, rng)
-    return Phantom(img, lungs, findings, marker, view)
+    return Phantom(img, lungs, findings, marker, view, noise)
 
 
 def _burn_marker(img, marker, S, rng):
@@ -258,69 +300,116 @@ def _burn_marker(img, marker, S, rng):
 
 # %% ../../nbs/10_phantom.ipynb #46af9463
 def _side_mask(lungs, side):
-    return lungs > 0 if side == "bilateral" else lungs == (1 if side == "right" else 2)
+    return lungs > 0 if side in ("bilateral", "any") else lungs == (1 if side == "right" else 2)
 
 
-def _draw_finding(f, img, rng, u, v, lungs, heart, lv, S) -> np.ndarray:
-    sides = ("right", "left") if f.side == "bilateral" else (f.side,)
+def _zone_of(lungs: np.ndarray, side_lab: int, row: int) -> str:
+    "upper | mid | lower: which third of its lung's height `row` lies in."
+    rows = np.nonzero((lungs == side_lab).any(1))[0]
+    if not len(rows):
+        return "mid"
+    t = (row - rows.min()) / max(rows.max() - rows.min(), 1)
+    return ZONES[min(2, int(t * 3))]
+
+
+def _amplitude(rng, f: Finding, noise: float) -> float:
+    return noise * (rng.uniform(1.0, 2.0) if f.faint else rng.uniform(3.0, 9.0))
+
+
+def _draw_finding(f: Finding, img: np.ndarray, rng, geo: dict) -> np.ndarray:
+    u, v, lungs, heart, S, half = geo["u"], geo["v"], geo["lungs"], geo["heart"], geo["S"], geo["half"]
+    lv0, lv1 = geo["lv"]
+    c = f.category
+    if c in FOCAL:
+        where = _side_mask(lungs, f.side)
+        ys, xs = np.nonzero(where)
+        if not len(ys):
+            ys, xs = np.nonzero(lungs > 0)
+        i = int(rng.integers(len(ys)))
+        r0, c0 = int(ys[i]), int(xs[i])
+        lab = int(lungs[r0, c0]) or 1
+        f.side, f.zone = ("right", "left")[lab - 1], _zone_of(lungs, lab, r0)
+        cu, cv = float(u[r0, c0]), float(v[r0, c0])
+        sl = lungs == lab
+        if c == "nodule":
+            r = 0.025 + 0.035 * f.size
+            field_ = _blob(rng, u, v, cu, cv, r, r, rough=0.1, sigma=3)
+            amp = max(_amplitude(rng, f, geo["noise"]), 0.12)
+        elif c == "atelectasis":  # a plate: wide and thin
+            field_ = _blob(rng, u, v, cu, cv, 0.14 + 0.12 * f.size, 0.03 + 0.025 * f.size, rough=0.25, sigma=4)
+            amp = _amplitude(rng, f, geo["noise"]) * 1.2
+        else:  # consolidation, pneumonia, lung opacity: one appearance
+            r = 0.08 + 0.14 * f.size
+            field_ = _blob(rng, u, v, cu, cv, r, r * rng.uniform(0.7, 1.3), rough=0.45, sigma=6)
+            amp = _amplitude(rng, f, geo["noise"])
+            field_ = field_ * (1 + 0.3 * _smooth_noise(rng, img.shape, 2) / 0.3)
+        m = sl & (field_ > 0.25)
+        img[m] += amp * np.clip(field_[m], 0, 1.5)
+        if not m.any():
+            m[max(r0 - 2, 0) : r0 + 3, max(c0 - 2, 0) : c0 + 3] = True
+            m &= sl | (lungs == 0)
+        return m
+    if c == "cardiomegaly":
+        img[heart] = np.maximum(img[heart], 0.64)
+        return heart.copy()
+    if c == "support_devices":
+        tube = (np.abs(u - 0.02 - 0.02 * np.sin(v * 3)) < 0.012) & (v < -0.35) & (v > -1.3)
+        line = (np.abs(v - (-0.75 + 0.5 * (u + 0.55) ** 2)) < 0.012) & (u > -0.6) & (u < 0.05)
+        m = tube | line
+        img[m] = 0.92
+        return m
+    if c == "ecg_leads":
+        m = np.zeros(img.shape, bool)
+        for _ in range(int(rng.integers(2, 5))):
+            lu, lv = rng.uniform(-0.9, 0.9), rng.uniform(-0.9, 0.5)
+            ring = np.abs(np.hypot(u - lu, v - lv) - 0.045) < 0.012
+            m |= ring
+        img[m] = 0.9
+        return m
+    if c == "granuloma":
+        m = np.zeros(img.shape, bool)
+        ys, xs = np.nonzero(lungs > 0)
+        for _ in range(int(rng.integers(1, 4))):
+            i = int(rng.integers(len(ys)))
+            m |= np.hypot(u - u[ys[i], xs[i]], v - v[ys[i], xs[i]]) < 0.018
+        img[m] = np.maximum(img[m], 0.8)
+        return m
+    sides = ("right", "left") if f.side in ("bilateral", "any") else (f.side,)
     total = np.zeros(img.shape, bool)
-    lv0, lv1 = lv
     for side in sides:
         sl = _side_mask(lungs, side)
         if not sl.any():
             continue
         sg = -1 if side == "right" else 1  # image-left is patient's right
         su = u * sg  # lateral distance, positive to the lung's outside
-        c = f.category
-        if c == "pleural_effusion":
-            level = lv1 - (0.12 + 0.45 * f.size) * (lv1 - lv0) * 0.6
-            surface = level - 0.18 * np.clip(su - 0.2, 0, None)  # meniscus climbs laterally
+        rows = np.nonzero(sl.any(1))[0]
+        if c == "pleural_effusion":  # the base of the lung below a meniscus that climbs laterally
+            top, bot = v[rows.min(), :].mean(), v[rows.max(), :].mean()
+            level = bot - (0.1 + 0.4 * f.size) * (bot - top) * 0.6
+            surface = level - 0.18 * np.clip(su - 0.2, 0, None)
             m = sl & (v > surface)
             soft = np.clip((v - surface) / 0.08, 0, 1)
-            img[m] = img[m] * (1 - 0.8 * soft[m]) + 0.62 * soft[m]
-        elif c == "pneumothorax":
+            target = 0.62 if not f.faint else 0.3
+            img[m] = img[m] * (1 - 0.8 * soft[m]) + target * soft[m]
+        elif c == "pneumothorax":  # a dark rim along the pleura, with a pleural line
             dist = ndi.distance_transform_edt(sl) / S * 2
-            depth = 0.04 + 0.12 * f.size
-            m = sl & (dist < depth) & (v < _zone_v("mid", lv0, lv1)) & (su > 0.05)
-            img[m] = 0.08
-            edge = m & ~ndi.binary_erosion(m, iterations=1) & (ndi.distance_transform_edt(sl) / S * 2 > 0.02)
+            depth = 0.035 + 0.1 * f.size
+            third = (rows.max() - rows.min()) / 3
+            rr = np.arange(S)[:, None] * np.ones((1, S))
+            band = {
+                "apical": rr < rows.min() + third,
+                "lateral": (rr >= rows.min() + third * 0.8) & (rr < rows.min() + 2.2 * third) & (su > 0.35),
+                "basal": (rr >= rows.min() + 2 * third) & (su > 0.2),
+            }[f.kind or "apical"]
+            m = sl & (dist < depth) & band
+            img[m] = 0.08 if not f.faint else img[m] * 0.75
+            edge = m & ~ndi.binary_erosion(m, iterations=1) & (dist > 0.02)
             img[edge] = 0.45
-        elif c == "cardiomegaly":
-            m = heart.copy()
-            img[m] = np.maximum(img[m], 0.64)
         elif c == "edema":
-            fieldv = np.exp(-(((su - 0.3) / 0.35) ** 2) - ((v - 0.0) / 0.5) ** 2)
+            fieldv = np.exp(-(((su - 0.3) / 0.35) ** 2) - ((v - rng.uniform(-0.1, 0.15)) / 0.5) ** 2)
             m = sl & (fieldv > 0.35)
-            img[sl] += (0.10 + 0.14 * f.size) * fieldv[sl] * (1 + 0.3 * _smooth_noise(rng, img.shape, 3)[sl])
-        elif c == "atelectasis":
-            cv = lv1 - 0.18 - 0.1 * rng.random()
-            band = _blob(rng, su, v, 0.45, cv, 0.25 + 0.15 * f.size, 0.04 + 0.03 * f.size, rough=0.25, sigma=4)
-            m = sl & (band > 0.3)
-            img[m] += 0.28 * band[m]
-        elif c in ("consolidation", "pneumonia", "lung_opacity", "nodule"):
-            cv = _zone_v(f.zone, lv0, lv1) + rng.normal(0, 0.04)
-            r = {"nodule": 0.03 + 0.05 * f.size}.get(c, 0.12 + 0.16 * f.size)
-            blob = _blob(
-                rng,
-                su,
-                v,
-                0.45 + rng.normal(0, 0.06),
-                cv,
-                r,
-                r * rng.uniform(0.7, 1.2),
-                rough=0.1 if c == "nodule" else 0.45,
-                sigma=3 if c == "nodule" else 6,
-            )
-            m = sl & (blob > 0.25)
-            amp = {"consolidation": 0.42, "pneumonia": 0.32, "lung_opacity": 0.2, "nodule": 0.4}[c]
-            tex = 1 + (0.45 if c == "pneumonia" else 0.1) * _smooth_noise(rng, img.shape, 2)
-            img[m] += amp * blob[m] * tex[m]
-        elif c == "support_devices":
-            tube = (np.abs(u - 0.02 - 0.02 * np.sin(v * 3)) < 0.012) & (v < -0.35) & (v > -1.3)
-            line = (np.abs(v - (-0.75 + 0.5 * (u + 0.55) ** 2)) < 0.012) & (u > -0.6) & (u < 0.05)
-            m = tube | line
-            img[m] = 0.92
-            return m
+            amp = _amplitude(rng, f, geo["noise"]) * (1 + f.size)
+            img[sl] += amp * fieldv[sl] * (1 + 0.3 * _smooth_noise(rng, img.shape, 3)[sl])
         else:
             raise ValueError(f"unknown finding category {c!r}")
         total |= m

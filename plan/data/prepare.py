@@ -283,6 +283,8 @@ def prepare_synthcxr(
         seed=seed,
     )
     rs = prepare_rsna(raw / "rsna", out / "rsna", cache_size, workers, seed)
+    if (raw / "synthcxr.json").exists():  # how it was generated travels with the prepared folder
+        (out / "synthcxr.json").write_text((raw / "synthcxr.json").read_text())
     parts = {"mimic-cxr": rep, "rsna": rs}
     rep["parts"] = {p: {k: r[k] for k in ("n", "skipped", "excluded", "rebuilt")} for p, r in parts.items()}
     rep["rsna"] = {k: rs[k] for k in ("n", "per_split", "skipped")}

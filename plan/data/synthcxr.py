@@ -18,11 +18,21 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .phantom import CATEGORIES, MSCXR_NAMES, mask_boxes, render, sample_findings
+from plan.data.phantom import (
+    CATEGORIES,
+    GENERATOR_VERSION,
+    MSCXR_NAMES,
+    OPACITY_LIKE,
+    RATES,
+    SETTINGS,
+    mask_boxes,
+    render,
+    sample_findings,
+)
 from .text import write_report
 
 # %% auto #0
-__all__ = ['CHEXPERT_COLS', 'CAT2CHEX', 'study_plan', 'make_study', 'generate_synthcxr']
+__all__ = ['CHEXPERT_COLS', 'CAT2CHEX', 'SPLITS', 'MSCXR_SPLIT', 'study_plan', 'make_study', 'generate_synthcxr']
 
 # %% ../../nbs/12_synthcxr.ipynb #981fadb5
 CHEXPERT_COLS = (
@@ -49,11 +59,15 @@ def _hexid(seed: int, i: int) -> str:
     return "-".join(h[k : k + 8] for k in range(0, 40, 8))
 
 
-def study_plan(n_train: int, n_val: int, n_test: int, seed: int = 0) -> list[dict]:
+SPLITS = ("train", "validate", "test", "shift", "rsna")  # rsna: studies of the RSNA set alone (never pre-training)
+MSCXR_SPLIT = {"train": "train", "validate": "val", "test": "test", "shift": "shift"}  # MS-CXR's split names
+
+
+def study_plan(n_train: int, n_val: int, n_test: int, seed: int = 0, n_shift: int = 0, n_rsna: int = 0) -> list[dict]:
     "One row per study: index, split, subject_id, study_id, dicom_id, prior flag. Patients never cross splits."
     rng = np.random.default_rng([seed, 99])
     rows, subj, idx = [], 10_000_000 + int(rng.integers(0, 1_000_000)), 0
-    for split, n in (("train", n_train), ("validate", n_val), ("test", n_test)):
+    for split, n in zip(SPLITS, (n_train, n_val, n_test, n_shift, n_rsna)):
         left = n
         while left > 0:
             k = 1 if left == 1 or rng.random() < 0.7 else 2
@@ -74,27 +88,26 @@ def study_plan(n_train: int, n_val: int, n_test: int, seed: int = 0) -> list[dic
     return rows
 
 # %% ../../nbs/12_synthcxr.ipynb #de163310
-def make_study(row: dict, seed: int, size: int = 256, noise_rate: float = 0.3, normal_rate: float = 0.3) -> dict:
-    "Render one study: image (uint8), report, CheXpert labels, grounding phrases + boxes."
+def make_study(row: dict, seed: int, size: int = 256, noise_rate: float = 0.3, openi_rate: float = 0.5) -> dict:
+    """Render one study: image (uint8), report (bank A for training studies, B for the others), CheXpert labels,
+    grounding phrases + boxes; the `shift` split under the generator's held-out setting."""
     rng = np.random.default_rng([seed, row["index"]])
-    findings = sample_findings(rng, normal_rate=normal_rate)
-    ph = render(findings, rng, size=size)
-    rep = write_report(findings, rng, noise_rate=noise_rate, prior=row["prior"])
+    findings = sample_findings(rng)
+    ph = render(findings, rng, size=size, setting="shift" if row["split"] == "shift" else "standard")
+    bank = "A" if row["split"] == "train" else "B"
+    rep = write_report(findings, rng, noise_rate=noise_rate, prior=row["prior"], bank=bank, openi_rate=openi_rate)
     labels = {CAT2CHEX[c]: v for c, v in rep["labels"].items()}
-    if any(f.category == "nodule" for f in findings):
+    if any(f.category == "nodule" and f.reported for f in findings):
         labels["Lung Lesion"] = 1
-    if any(f.category == "support_devices" for f in findings):
+    if any(f.category == "support_devices" and f.reported for f in findings):
         labels["Support Devices"] = 1
     if not any(v in (1, -1) for v in labels.values()):
         labels["No Finding"] = 1
     phrases = [
         dict(category=MSCXR_NAMES[f.category], label_text=p, boxes=mask_boxes(f.mask)) for f, p in rep["phrases"]
     ]
-    rsna = [
-        b
-        for f in findings
-        if f.category in ("pneumonia", "consolidation") and not f.uncertain
-        for b in mask_boxes(f.mask)
+    rsna = [  # RSNA's target is the image's "lung opacity suggestive of pneumonia": what is drawn, reported or not
+        b for f in findings if f.category in OPACITY_LIKE for b in mask_boxes(f.mask)
     ]
     img = (ph.image * 255).round().astype(np.uint8)
     return dict(
@@ -111,11 +124,16 @@ def make_study(row: dict, seed: int, size: int = 256, noise_rate: float = 0.3, n
                 zone=f.zone,
                 severity=f.severity,
                 uncertain=f.uncertain,
+                reported=f.reported,
+                loc=f.loc,
+                faint=f.faint,
+                kind=f.kind,
                 boxes=mask_boxes(f.mask),
             )
             for f in findings
         ],
         marker=ph.marker,
+        bank=bank,
     )
 
 # %% ../../nbs/12_synthcxr.ipynb #94203f1c
@@ -131,15 +149,16 @@ def _atomic_bytes(path: Path, data: bytes):
 
 
 def _write_study(args) -> dict:
-    row, seed, size, noise_rate, out, rsna_id = args
-    st = make_study(row, seed, size, noise_rate)
+    row, seed, size, noise_rate, openi_rate, out, rsna_id = args
+    st = make_study(row, seed, size, noise_rate, openi_rate)
     rel = f"files/{_prefix(row['subject_id'])}/p{row['subject_id']}/s{row['study_id']}"
     import io
 
-    buf = io.BytesIO()
-    Image.fromarray(st["image"]).save(buf, format="JPEG", quality=95)
-    _atomic_bytes(out / "mimic-cxr-jpg" / rel / f"{row['dicom_id']}.jpg", buf.getvalue())
-    _atomic_bytes(out / "mimic-cxr-reports" / f"{rel}.txt", st["report"].encode())
+    if row["split"] != "rsna":  # RSNA-only studies exist as RSNA DICOMs alone
+        buf = io.BytesIO()
+        Image.fromarray(st["image"]).save(buf, format="JPEG", quality=95)
+        _atomic_bytes(out / "mimic-cxr-jpg" / rel / f"{row['dicom_id']}.jpg", buf.getvalue())
+        _atomic_bytes(out / "mimic-cxr-reports" / f"{rel}.txt", st["report"].encode())
     if rsna_id:
         _atomic_bytes(out / "rsna" / "stage_2_train_images" / f"{rsna_id}.dcm", _dicom_bytes(st["image"], rsna_id))
     st.pop("image")
@@ -189,27 +208,27 @@ def _csv(path: Path, header, rows):
 def generate_synthcxr(
     out: str | Path,  # output folder
     n_train: int = 2000,
-    n_val: int = 200,
-    n_test: int = 400,
+    n_val: int = 300,
+    n_test: int = 700,
     seed: int = 0,
     size: int = 256,  # image side, pixels (up to 1024)
     noise_rate: float = 0.3,  # rate of clinical noise sentences
-    n_rsna_train: int = 400,  # train studies also written as RSNA DICOMs (val and test always are)
+    n_rsna_train: int = 600,  # studies generated for the RSNA set alone (with the test studies: its images)
     workers: int | None = None,  # processes (default: all cores)
     progress: bool = False,
-) -> dict:  # summary: counts and seconds
+    n_shift: int = 0,  # the held-out `shift` split (another setting of the generator)
+    openi_rate: float = 0.5,  # share of normal / incidental sentences taken from real Open-I reports
+) -> dict:  # summary: counts, seconds and the generator's settings
     "Generate SynthCXR into `out` in the MIMIC-CXR-JPG, MS-CXR and RSNA formats."
     out = Path(out)
     t0 = time.time()
-    rows = study_plan(n_train, n_val, n_test, seed)
-    rng = np.random.default_rng([seed, 7])
-    ids = {
+    rows = study_plan(n_train, n_val, n_test, seed, n_shift, n_rsna_train)
+    ids = {  # RSNA patientIds: test studies and the RSNA-only ones, never a pre-training study
         r["index"]: (_hexid(seed + 10_000, r["index"])[:8] + "-" + _hexid(seed, r["index"])[9:36])
         for r in rows
-        if r["split"] != "train" or r["index"] < n_rsna_train
+        if r["split"] in ("test", "rsna")
     }
-    del rng
-    jobs = [(r, seed, size, noise_rate, out, ids.get(r["index"])) for r in rows]
+    jobs = [(r, seed, size, noise_rate, openi_rate, out, ids.get(r["index"])) for r in rows]
     workers = workers or os.cpu_count() or 1
     if workers > 1:
         with ProcessPoolExecutor(workers) as ex:
@@ -224,13 +243,24 @@ def generate_synthcxr(
         images_per_s=round(len(studies) / dt, 1),
         seed=seed,
         size=size,
-        splits={s: sum(r["split"] == s for r in rows) for s in ("train", "validate", "test")},
+        splits={s: sum(r["split"] == s for r in rows) for s in SPLITS},
+        generator=dict(
+            version=GENERATOR_VERSION,
+            settings=SETTINGS,
+            split_setting={s: "shift" if s == "shift" else "standard" for s in SPLITS},
+            template_bank={s: "A" if s == "train" else "B" for s in SPLITS},
+            rates=RATES,
+            noise_rate=noise_rate,
+            openi_rate=openi_rate,
+            rsna_from=["test", "rsna"],
+        ),
     )
     (out / "synthcxr.json").write_text(json.dumps(summary, indent=1))
     return summary
 
 
-def _write_tables(out: Path, studies: list[dict], size: int):
+def _write_tables(out: Path, everything: list[dict], size: int):
+    studies = [s for s in everything if s["row"]["split"] != "rsna"]  # the MIMIC-CXR part
     m = out / "mimic-cxr-jpg"
     _csv(
         m / "mimic-cxr-2.0.0-metadata.csv",
@@ -285,7 +315,7 @@ def _write_tables(out: Path, studies: list[dict], size: int):
     )
     ms = []
     for s in studies:
-        sp = {"validate": "val", "test": "test"}.get(s["row"]["split"])  # MS-CXR's split names; none for train
+        sp = MSCXR_SPLIT.get(s["row"]["split"])  # MS-CXR's split names (train boxes: for the text-prior control)
         if sp is None:
             continue
         for p in s["phrases"]:
@@ -323,11 +353,14 @@ def _write_tables(out: Path, studies: list[dict], size: int):
     )
     (out / "ms-cxr" / "MS_CXR_Local_Alignment_v1.1.0.json").write_text(json.dumps(coco))
     rs = []
-    for s in studies:
+    for s in everything:
         if s["rsna_id"]:
             rs += [[s["rsna_id"], x, y, w, h, 1] for x, y, w, h in s["rsna"]] or [[s["rsna_id"], "", "", "", "", 0]]
     _csv(out / "rsna" / "stage_2_train_labels.csv", ["patientId", "x", "y", "width", "height", "Target"], rs)
     truth = {
-        s["row"]["dicom_id"]: dict(findings=s["findings"], marker=s["marker"], rsna_id=s["rsna_id"]) for s in studies
+        s["row"]["dicom_id"]: dict(
+            findings=s["findings"], marker=s["marker"], rsna_id=s["rsna_id"], split=s["row"]["split"], bank=s["bank"]
+        )
+        for s in everything
     }
     (out / "synthcxr_truth.json").write_text(json.dumps(truth, sort_keys=True))

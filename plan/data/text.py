@@ -20,206 +20,10 @@ import numpy as np
 from .phantom import CATEGORIES, Finding
 
 # %% auto #0
-__all__ = ['NOUNS', 'NEG', 'KEYWORDS', 'NORMAL', 'NOISE', 'HEDGES', 'LOCATION_WORDS', 'NEG_CUES', 'UNC_CUES', 'location_words',
-           'write_report', 'report_sections', 'findings_impression', 'extract_labels', 'openi_reports_path',
-           'parse_openi_xml', 'openi_reports', 'word_counts', 'vocab_coverage']
-
-# %% ../../nbs/11_text.ipynb #b612cc65
-NOUNS = {
-    "atelectasis": [
-        "{sev}{side} basilar atelectasis",
-        "{sev}{side} lower lobe atelectasis",
-        "plate-like atelectasis at the {side} base",
-    ],
-    "cardiomegaly": ["{sev}cardiomegaly", "{sev}enlargement of the cardiac silhouette"],
-    "consolidation": ["{sev}{side} {lobe} consolidation", "focal consolidation in the {side} {zone} lung"],
-    "edema": ["{sev}pulmonary edema", "{sev}interstitial edema", "{sev}pulmonary vascular congestion and edema"],
-    "lung_opacity": ["{sev}{side} {zone} zone opacity", "hazy opacity in the {side} {zone} lung"],
-    "pleural_effusion": ["{sev}{side} pleural effusion", "{sev}{side} effusion blunting the costophrenic angle"],
-    "pneumonia": ["{side} {lobe} pneumonia", "patchy airspace disease in the {side} {lobe} consistent with pneumonia"],
-    "pneumothorax": ["{sev}{side} apical pneumothorax", "{sev}{side} pneumothorax"],
-    "nodule": ["{sev}nodule in the {side} {zone} lung", "{sev}{side} {zone} lung nodule"],
-    "support_devices": [
-        "endotracheal tube terminates ___ cm above the carina",
-        "right internal jugular central line ends in the SVC",
-    ],
-}
-NEG = {
-    "atelectasis": ["atelectasis"],
-    "cardiomegaly": ["cardiomegaly"],
-    "consolidation": ["focal consolidation"],
-    "edema": ["pulmonary edema"],
-    "lung_opacity": ["focal opacity"],
-    "pleural_effusion": ["pleural effusion"],
-    "pneumonia": ["pneumonia"],
-    "pneumothorax": ["pneumothorax"],
-}
-# what the rule-based labeller looks for (lower case); longest first where they overlap
-KEYWORDS = {
-    "atelectasis": ["atelectasis", "atelectatic"],
-    "cardiomegaly": ["cardiomegaly", "enlargement of the cardiac silhouette", "enlarged heart"],
-    "consolidation": ["consolidation"],
-    "edema": ["edema", "vascular congestion"],
-    "lung_opacity": ["opacity", "opacities"],
-    "pleural_effusion": ["pleural effusion", "effusion"],
-    "pneumonia": ["pneumonia"],
-    "pneumothorax": ["pneumothorax"],
-}
-NORMAL = {
-    "heart": "The heart size is normal.",
-    "medi": "The mediastinal and hilar contours are unremarkable.",
-    "lungs": "The lungs are clear.",
-    "bones": "No acute osseous abnormality is seen.",
-}
-NOISE = [
-    "Dr. ___ was paged at ___ to discuss these findings.",
-    "The patient is rotated.",
-    "Comparison is made to the prior radiograph from ___.",
-    "AP portable upright view of the chest.",
-    "Degenerative changes of the thoracic spine.",
-    "Findings were discussed with ___ by telephone at ___.",
-    "Limited evaluation due to low lung volumes.",
-    "Skin folds project over the chest.",
-]
-HEDGES = ["{x} may be present", "{x} cannot be excluded", "possible {x}", "findings could reflect {x}"]
-
-# %% ../../nbs/11_text.ipynb #a1be6d4f
-LOCATION_WORDS = frozenset(  # the words of a phrase that say where (the text prior may use these, and the category)
-    "right left bilateral bibasilar bibasal bilaterally upper mid middle lower apical apex apices apicolateral basal base "
-    "bases basilar basis perihilar hilar central peripheral lateral medial retrocardiac costophrenic lingula lingular "
-    "subpulmonic diaphragm diaphragmatic superior inferior anterior posterior paratracheal juxtahilar".split()
-)
-
-
-def location_words(phrase: str) -> set[str]:
-    "The location words of a phrase (`LOCATION_WORDS`, lower case)."
-    return {w for w in re.findall(r"[a-z]+", phrase.lower()) if w in LOCATION_WORDS}
-
-# %% ../../nbs/11_text.ipynb #a1be6d45
-def _fill(tpl: str, f: Finding, rng) -> str:
-    side = {"bilateral": "bilateral", "right": "right", "left": "left"}[f.side]
-    sev = f.severity + " " if rng.random() < 0.8 else ""
-    if f.category in ("edema", "cardiomegaly") and f.severity == "moderate" and rng.random() < 0.5:
-        sev = ""
-    lobe = {"upper": "upper lobe", "mid": "mid lung", "lower": "lower lobe"}[f.zone]
-    s = tpl.format(sev=sev, side=side, zone=f.zone, lobe=lobe)
-    return re.sub(r"\s+", " ", s).strip()
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
-
-
-def write_report(
-    findings: list[Finding], rng: np.random.Generator, noise_rate: float = 0.3, prior: bool = False
-) -> dict:
-    "Write a MIMIC-style report for `findings`: {'text', 'findings', 'impression', 'phrases', 'labels'}."
-    pos = {f.category for f in findings}
-    sents, phrases, imp = [], [], []
-    for f in findings:
-        noun = _fill(str(rng.choice(NOUNS[f.category])), f, rng)
-        if f.uncertain:
-            s = str(rng.choice(HEDGES)).format(x=noun)
-        else:
-            s = str(rng.choice(["There is {x}", "{x} is present", "{x} is seen", "{x}"])).format(x=noun)
-        sents.append(_sentence(s))
-        if f.category in CATEGORIES and not f.uncertain:
-            phrases.append((f, noun))
-            imp.append(_sentence(noun))
-    # negations of a random subset of absent categories
-    absent = [c for c in NEG if c not in pos]
-    rng.shuffle(absent)
-    k = int(rng.integers(1, 4)) if absent else 0
-    neg = [str(rng.choice(NEG[c])) for c in absent[:k]]
-    if neg:
-        joined = neg[0] if len(neg) == 1 else ", ".join(neg[:-1]) + " or " + neg[-1]
-        sents.append(_sentence(str(rng.choice(["No {x}", "There is no {x}", "No evidence of {x}"])).format(x=joined)))
-    if "cardiomegaly" not in pos:
-        sents.insert(0, NORMAL["heart"])
-    sents.insert(1 if "cardiomegaly" not in pos else 0, NORMAL["medi"])
-    if not pos & {"atelectasis", "consolidation", "edema", "lung_opacity", "pneumonia", "nodule"}:
-        sents.append(NORMAL["lungs"])
-    if rng.random() < 0.3:
-        sents.append(NORMAL["bones"])
-    n_noise = int(rng.binomial(3, noise_rate))
-    for s in rng.choice(NOISE, size=n_noise, replace=False):
-        sents.insert(int(rng.integers(0, len(sents) + 1)), str(s))
-    if prior:
-        sents.insert(0, "Compared to the prior study, there is interval change.")
-    findings_txt = " ".join(sents)
-    impression = (
-        " ".join(imp)
-        if imp
-        else str(rng.choice(["No acute cardiopulmonary process.", "No acute intrathoracic abnormality."]))
-    )
-    text = (
-        "                                 FINAL REPORT\n"
-        " EXAMINATION:  CHEST (PA AND LAT)\n \n"
-        " INDICATION:  ___ with shortness of breath, evaluate for pneumonia.\n \n"
-        f" COMPARISON:  {'___' if prior else 'None.'}\n \n"
-        f" FINDINGS: \n \n {findings_txt}\n \n"
-        f" IMPRESSION: \n \n {impression}\n"
-    )
-    labels = {c: 0 for c in absent[:k] for c in [c] if c in NEG}
-    labels.update({f.category: (-1 if f.uncertain else 1) for f in findings if f.category in CATEGORIES})
-    for f in findings:  # a certain mention wins over a hedged one, as in CheXpert's aggregation
-        if f.category in CATEGORIES and not f.uncertain:
-            labels[f.category] = 1
-    return {"text": text, "findings": findings_txt, "impression": impression, "phrases": phrases, "labels": labels}
-
-# %% ../../nbs/11_text.ipynb #b493dd6c
-_SEC = re.compile(r"^\s*([A-Z][A-Z /&]+):", re.M)
-
-
-def report_sections(text: str) -> dict[str, str]:
-    "Split a MIMIC-style report into sections by upper-case headings; keys are lower case."
-    out, heads = {}, list(_SEC.finditer(text))
-    for i, m in enumerate(heads):
-        end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
-        out[m.group(1).strip().lower()] = re.sub(r"\s+", " ", text[m.end() : end]).strip()
-    return out
-
-
-def findings_impression(text: str) -> tuple[str, str]:
-    "FINDINGS and IMPRESSION of a report, falling back to the last non-empty paragraph (as the official parser does)."
-    s = report_sections(text)
-    fi, im = s.get("findings", ""), s.get("impression", "")
-    if not fi and not im:
-        paras = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-        fi = re.sub(r"\s+", " ", paras[-1]).strip() if paras else ""
-        fi = _SEC.sub("", fi).strip()
-    return fi, im
-
-# %% ../../nbs/11_text.ipynb #7ed5bc52
-# Run it on FINDINGS + IMPRESSION: the INDICATION ("evaluate for pneumonia") is not a finding.
-NEG_CUES = re.compile(r"\b(no|not|without|negative for|free of|resolved|no evidence of|rather than)\b")
-UNC_CUES = re.compile(r"\b(may|possibly|possible|could|cannot be excluded|concerning for|suggest\w*|likely|versus)\b")
-
-
-def extract_labels(text: str) -> dict[str, int]:
-    "Label each grounding category in `text`: 1 positive, 0 negative, -1 uncertain; missing = not mentioned."
-    out: dict[str, int] = {}
-    for sent in re.split(r"(?<=[.!?])\s+", text.lower()):
-        for cat, kws in KEYWORDS.items():
-            for kw in kws:
-                i = sent.find(kw)
-                if i < 0:
-                    continue
-                pre = sent[:i]
-                if NEG_CUES.search(pre):
-                    val = 0
-                elif UNC_CUES.search(sent):
-                    val = -1
-                else:
-                    val = 1
-                # positive wins over uncertain wins over negative, as in CheXpert's aggregation
-                prev = out.get(cat)
-                rank = {1: 2, -1: 1, 0: 0}
-                if prev is None or rank[val] > rank[prev]:
-                    out[cat] = val
-                break
-    return out
+__all__ = ['BANKS', 'FRAMES', 'NEG', 'KEYWORDS', 'NORMAL', 'NOISE', 'LOCATION_WORDS', 'FINDING_WORDS', 'LUNG_FINDINGS',
+           'NEG_CUES', 'UNC_CUES', 'openi_reports_path', 'parse_openi_xml', 'openi_reports', 'location_words',
+           'openi_sentences', 'write_report', 'report_sections', 'findings_impression', 'extract_labels', 'word_counts',
+           'vocab_coverage']
 
 # %% ../../nbs/11_text.ipynb #83dd8566
 def openi_reports_path() -> str:
@@ -257,6 +61,301 @@ def openi_reports(path: str | None = None) -> tuple[dict, ...]:
         for m in sorted((m for m in t.getmembers() if m.isfile() and m.name.endswith(".xml")), key=lambda m: m.name):
             out.append(parse_openi_xml(t.extractfile(m).read(), m.name))
     return tuple(out)
+
+# %% ../../nbs/11_text.ipynb #b612cc65
+BANKS = {
+    "A": {  # training reports
+        "atelectasis": ["{sev}{adj} atelectasis", "plate-like atelectasis {prep}", "{adj} atelectasis"],
+        "cardiomegaly": ["{sev}cardiomegaly", "{sev}enlargement of the cardiac silhouette"],
+        "consolidation": ["{sev}{adj} consolidation", "focal consolidation {prep}", "{adj} airspace consolidation"],
+        "edema": ["{sev}pulmonary edema", "{sev}interstitial edema", "{sev}{side} pulmonary edema"],
+        "lung_opacity": ["{sev}{adj} opacity", "hazy opacity {prep}", "{adj} opacities"],
+        "pleural_effusion": ["{sev}{side} pleural effusion", "{sev}{side} effusion blunting the costophrenic angle"],
+        "pneumonia": ["{adj} pneumonia", "patchy airspace disease {prep} consistent with pneumonia"],
+        "pneumothorax": ["{sev}{side} {apical}pneumothorax", "{sev}{apical}pneumothorax {prep}"],
+        "nodule": ["{sev}nodule {prep}", "{sev}{adj} nodule"],
+        "support_devices": ["endotracheal tube terminates ___ cm above the carina", "right internal jugular line in the SVC"],
+    },
+    "B": {  # validation, test and shift reports: no phrasing shared with bank A
+        "atelectasis": ["subsegmental atelectasis {prep}", "{adj} atelectatic change", "linear atelectasis {prep}"],
+        "cardiomegaly": ["{sev}cardiac enlargement", "an enlarged cardiac silhouette"],
+        "consolidation": ["consolidative change {prep}", "dense {adj} consolidation", "{sev}area of consolidation {prep}"],
+        "edema": ["{sev}alveolar edema", "edema with vascular congestion", "{sev}{side} pulmonary edema pattern"],
+        "lung_opacity": ["ill-defined opacity {prep}", "{sev}{adj} airspace opacity", "patchy opacities {prep}"],
+        "pleural_effusion": ["layering {side} pleural effusion", "{side} effusion at the lung base", "{sev}{side} pleural effusion with meniscus"],
+        "pneumonia": ["developing pneumonia {prep}", "infectious infiltrate {prep} compatible with pneumonia", "{adj} bronchopneumonia"],
+        "pneumothorax": ["{side} {apical}pneumothorax with a visible pleural line", "{sev}{side} pneumothorax with pleural separation"],
+        "nodule": ["a {sev}nodular density {prep}", "{adj} pulmonary nodule"],
+        "support_devices": ["the endotracheal tube tip lies ___ cm from the carina", "a central venous catheter in the cavoatrial junction"],
+    },
+}  # fmt: skip
+FRAMES = {  # sentences around a noun phrase
+    "A": dict(
+        pos=["There is {x}", "{x} is present", "{x} is seen", "{x}"],
+        hedge=["{x} may be present", "possible {x}", "findings could reflect {x}"],
+        neg=["No {x}", "There is no {x}", "No evidence of {x}"],
+    ),
+    "B": dict(
+        pos=["{x} is noted", "{x} is again demonstrated", "Interval development of {x}", "{x} persists"],
+        hedge=["{x} cannot be excluded", "questionable {x}", "{x} is not excluded"],
+        neg=["Without {x}", "Negative for {x}", "Free of {x}"],
+    ),
+}
+NEG = {
+    "atelectasis": ["atelectasis"],
+    "cardiomegaly": ["cardiomegaly"],
+    "consolidation": ["focal consolidation"],
+    "edema": ["pulmonary edema"],
+    "lung_opacity": ["focal opacity"],
+    "pleural_effusion": ["pleural effusion"],
+    "pneumonia": ["pneumonia"],
+    "pneumothorax": ["pneumothorax"],
+}
+# what the rule-based labeller looks for (lower case); longest first where they overlap
+KEYWORDS = {
+    "atelectasis": ["atelectasis", "atelectatic"],
+    "cardiomegaly": [
+        "cardiomegaly",
+        "enlargement of the cardiac silhouette",
+        "enlarged cardiac silhouette",
+        "cardiac enlargement",
+        "enlarged heart",
+    ],
+    "consolidation": ["consolidation", "consolidative"],
+    "edema": ["edema", "vascular congestion"],
+    "lung_opacity": ["opacity", "opacities"],
+    "pleural_effusion": ["pleural effusion", "effusion"],
+    "pneumonia": ["pneumonia"],
+    "pneumothorax": ["pneumothorax"],
+}
+NORMAL = {
+    "heart": "The heart size is normal.",
+    "medi": "The mediastinal and hilar contours are unremarkable.",
+    "lungs": "The lungs are clear.",
+    "bones": "No acute osseous abnormality is seen.",
+}
+NOISE = [
+    "Dr. ___ was paged at ___ to discuss these findings.",
+    "The patient is rotated.",
+    "Comparison is made to the prior radiograph from ___.",
+    "AP portable upright view of the chest.",
+    "Degenerative changes of the thoracic spine.",
+    "Findings were discussed with ___ by telephone at ___.",
+    "Limited evaluation due to low lung volumes.",
+    "Skin folds project over the chest.",
+]
+
+# %% ../../nbs/11_text.ipynb #a1be6d4f
+LOCATION_WORDS = frozenset(  # the words of a phrase that say where (the text prior may use these, and the category)
+    "right left bilateral bibasilar bibasal bilaterally upper mid middle lower apical apex apices apicolateral basal base "
+    "bases basilar basis perihilar hilar central peripheral lateral medial retrocardiac costophrenic lingula lingular "
+    "subpulmonic diaphragm diaphragmatic superior inferior anterior posterior paratracheal juxtahilar".split()
+)
+
+
+def location_words(phrase: str) -> set[str]:
+    "The location words of a phrase (`LOCATION_WORDS`, lower case)."
+    return {w for w in re.findall(r"[a-z]+", phrase.lower()) if w in LOCATION_WORDS}
+
+# %% ../../nbs/11_text.ipynb #a1be6d45
+def _where(f: Finding) -> tuple[str, str, str]:
+    "The location words a report states for `f` (its `loc`): (side word, adjectival place, prepositional place)."
+    side = f.side if f.side in ("right", "left", "bilateral") else ""
+    if f.loc == "none" or not side:
+        return "", "", ""
+    if f.loc == "side" or f.zone not in ("upper", "mid", "lower"):
+        return side, side, f"in the {side} lung" if side != "bilateral" else "in both lungs"
+    if side == "bilateral":
+        return side, f"bilateral {f.zone} zone", f"in both {f.zone} zones"
+    lobe = {"upper": "upper lobe", "mid": "middle lobe" if side == "right" else "lingula", "lower": "lower lobe"}[f.zone]
+    return side, f"{side} {lobe}", f"in the {side} {f.zone} lung"
+
+
+def _fill(tpl: str, f: Finding, rng) -> str:
+    sev = f.severity + " " if rng.random() < 0.7 else ""
+    if f.category in ("edema", "cardiomegaly") and f.severity == "moderate" and rng.random() < 0.5:
+        sev = ""
+    side, adj, prep = _where(f)
+    apical = "apical " if f.category == "pneumothorax" and f.kind == "apical" and f.loc == "side_zone" else ""
+    s = tpl.format(sev=sev, side=side, adj=adj, prep=prep, apical=apical)
+    return re.sub(r"\s+", " ", s).strip(" ,")
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+FINDING_WORDS = re.compile(  # what a borrowed normal sentence must not mention (it would add or deny a finding)
+    r"\b(atelecta\w*|cardiomegaly|enlarg\w*|consolidat\w*|edema|congestion|opacit\w*|effusion\w*|pneumon\w*|"
+    r"pneumothora\w*|nodul\w*|mass\w*|infiltrat\w*|collapse|fluid|airspace|granuloma\w*|calcifi\w*|tube|catheter|"
+    r"line|pacemaker|device\w*|hernia|fracture\w*|scar\w*|fibros\w*|emphysema\w*|hyperinflat\w*|density|densities|"
+    r"right|left|bilateral|upper|lower|base|apex|apical|lobe|abnormal\w*|thicken\w*|adenopath\w*|increas\w*|prominen\w*|"
+    r"deform\w*|widen\w*|elevat\w*|blunt\w*|haz\w*|interstitial|marking\w*|chronic|discuss\w*|recommend\w*|below|"
+    r"above|ct|sternotomy|wires?|clips?|surgical|postoperative|tortuous|atheroscl\w*|copd|stable|unchanged|again)\b"
+)
+
+
+@lru_cache(maxsize=2)
+def openi_sentences(path: str | None = None) -> dict[str, tuple[str, ...]]:
+    """Normal and incidental sentences of the real Open-I reports, screened so that none names a finding, a device or a
+    place: `heart` (normal heart / mediastinum: only where no cardiomegaly is drawn), `lungs` (normal lungs: only
+    where no lung finding is), `other` (technique, bones, comparison). Read at run time from the installed package."""
+    out: dict[str, set] = {"heart": set(), "lungs": set(), "other": set()}
+    for r in openi_reports(path):
+        for sent in re.split(r"(?<=[.!?])\s+", (r["findings"] + " " + r["impression"]).strip()):
+            t = re.sub(r"\s+", " ", sent.replace("XXXX", "___")).strip()
+            n = len(t.split())
+            bad = not t[:1].isalpha() or not t[:1].isupper() or not t.endswith(".") or not 3 <= n <= 18
+            if bad or FINDING_WORDS.search(t.lower()) or extract_labels(t):
+                continue
+            lo = t.lower()
+            kind = (
+                "heart"
+                if re.search(r"heart|cardiac|cardiomediastinal|mediastin|silhouette", lo)
+                else "lungs"
+                if re.search(r"lung|pulmonary|pleural|clear", lo)
+                else "other"
+            )
+            out[kind].add(t)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+LUNG_FINDINGS = {"atelectasis", "consolidation", "edema", "lung_opacity", "pleural_effusion", "pneumonia", "pneumothorax"}
+
+
+def write_report(
+    findings: list[Finding],
+    rng: np.random.Generator,
+    noise_rate: float = 0.3,
+    prior: bool = False,
+    bank: str = "A",  # the template bank: A (training reports) | B (validation, test, shift)
+    openi_rate: float = 0.5,  # share of normal / incidental statements drawn from real Open-I sentences
+    hedge_absent_rate: float = 0.12,  # a hedged mention of a finding that is not there
+    side_negation_rate: float = 0.4,  # "no left effusion" beside a right one
+) -> dict:
+    "Write a MIMIC-style report for `findings`: {'text', 'findings', 'impression', 'phrases', 'labels'}."
+    nouns, frames = BANKS[bank], FRAMES[bank]
+    told = [f for f in findings if f.reported and f.category in nouns]
+    drawn = {f.category for f in findings}
+    pos = {f.category for f in told}
+    sents, phrases, imp = [], [], []
+    for f in told:
+        noun = _fill(str(rng.choice(nouns[f.category])), f, rng)
+        frame = frames["hedge"] if f.uncertain else frames["pos"]
+        sents.append(_sentence(str(rng.choice(frame)).format(x=noun)))
+        if f.category in CATEGORIES and not f.uncertain:
+            phrases.append((f, noun))
+            imp.append(_sentence(noun))
+    labels = {f.category: -1 for f in told if f.category in CATEGORIES}
+    for f in told:  # a certain mention wins over a hedged one, as in CheXpert's aggregation
+        if f.category in CATEGORIES and not f.uncertain:
+            labels[f.category] = 1
+    # side-specific negations: the other side of a one-sided effusion or pneumothorax
+    for f in told:
+        if f.category in ("pleural_effusion", "pneumothorax") and f.side in ("right", "left"):
+            if rng.random() < side_negation_rate:
+                other = "left" if f.side == "right" else "right"
+                what = "pleural effusion" if f.category == "pleural_effusion" else "pneumothorax"
+                sents.append(_sentence(f"No {other} {what}"))
+    absent = [c for c in NEG if c not in drawn]
+    rng.shuffle(absent)
+    if absent and rng.random() < hedge_absent_rate:  # a hedge about something that is not there
+        c = absent.pop()
+        f0 = Finding(c, str(rng.choice(["right", "left"])), str(rng.choice(["upper", "mid", "lower"])), 0.3, "small")
+        f0.loc = "side"
+        sents.append(_sentence(str(rng.choice(frames["hedge"])).format(x=_fill(str(rng.choice(nouns[c])), f0, rng))))
+        labels[c] = -1
+    k = int(rng.integers(1, 4)) if absent else 0
+    neg = [str(rng.choice(NEG[c])) for c in absent[:k]]
+    if neg:
+        joined = neg[0] if len(neg) == 1 else ", ".join(neg[:-1]) + " or " + neg[-1]
+        sents.append(_sentence(str(rng.choice(frames["neg"])).format(x=joined)))
+        labels.update({c: 0 for c in absent[:k] if c not in labels})
+    pool = openi_sentences() if openi_rate > 0 else {}
+    borrow = lambda kind, own: str(rng.choice(pool[kind])) if pool.get(kind) and rng.random() < openi_rate else own
+    if "cardiomegaly" not in drawn:
+        sents.insert(0, borrow("heart", NORMAL["heart"]))
+    sents.insert(1 if "cardiomegaly" not in drawn else 0, NORMAL["medi"])
+    if not drawn & LUNG_FINDINGS and "nodule" not in drawn:
+        sents.append(borrow("lungs", NORMAL["lungs"]))
+    if rng.random() < 0.3:
+        sents.append(borrow("other", NORMAL["bones"]))
+    n_noise = int(rng.binomial(3, noise_rate))
+    for s_ in rng.choice(NOISE, size=n_noise, replace=False):
+        sents.insert(int(rng.integers(0, len(sents) + 1)), borrow("other", str(s_)))
+    if prior:
+        sents.insert(0, "Compared to the prior study, there is interval change.")
+    findings_txt = " ".join(sents)
+    impression = (
+        " ".join(imp)
+        if imp
+        else str(rng.choice(["No acute cardiopulmonary process.", "No acute intrathoracic abnormality."]))
+    )
+    text = (
+        "                                 FINAL REPORT\n"
+        " EXAMINATION:  CHEST (PA AND LAT)\n \n"
+        " INDICATION:  ___ with shortness of breath, evaluate for pneumonia.\n \n"
+        f" COMPARISON:  {'___' if prior else 'None.'}\n \n"
+        f" FINDINGS: \n \n {findings_txt}\n \n"
+        f" IMPRESSION: \n \n {impression}\n"
+    )
+    return {"text": text, "findings": findings_txt, "impression": impression, "phrases": phrases, "labels": labels}
+
+# %% ../../nbs/11_text.ipynb #b493dd6c
+_SEC = re.compile(r"^\s*([A-Z][A-Z /&]+):", re.M)
+
+
+def report_sections(text: str) -> dict[str, str]:
+    "Split a MIMIC-style report into sections by upper-case headings; keys are lower case."
+    out, heads = {}, list(_SEC.finditer(text))
+    for i, m in enumerate(heads):
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
+        out[m.group(1).strip().lower()] = re.sub(r"\s+", " ", text[m.end() : end]).strip()
+    return out
+
+
+def findings_impression(text: str) -> tuple[str, str]:
+    "FINDINGS and IMPRESSION of a report, falling back to the last non-empty paragraph (as the official parser does)."
+    s = report_sections(text)
+    fi, im = s.get("findings", ""), s.get("impression", "")
+    if not fi and not im:
+        paras = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+        fi = re.sub(r"\s+", " ", paras[-1]).strip() if paras else ""
+        fi = _SEC.sub("", fi).strip()
+    return fi, im
+
+# %% ../../nbs/11_text.ipynb #7ed5bc52
+# Run it on FINDINGS + IMPRESSION: the INDICATION ("evaluate for pneumonia") is not a finding.
+NEG_CUES = re.compile(r"\b(no|not|without|negative for|free of|resolved|no evidence of|rather than)\b")
+UNC_CUES = re.compile(
+    r"\b(may|possibly|possible|could|cannot be excluded|not excluded|questionable|concerning for|suggest\w*|likely|versus)\b"
+)
+
+
+def extract_labels(text: str) -> dict[str, int]:
+    "Label each grounding category in `text`: 1 positive, 0 negative, -1 uncertain; missing = not mentioned."
+    out: dict[str, int] = {}
+    for sent in re.split(r"(?<=[.!?])\s+", text.lower()):
+        for cat, kws in KEYWORDS.items():
+            for kw in kws:
+                i = sent.find(kw)
+                if i < 0:
+                    continue
+                pre = sent[:i]
+                if NEG_CUES.search(pre):
+                    val = 0
+                elif UNC_CUES.search(sent):
+                    val = -1
+                else:
+                    val = 1
+                # positive wins over uncertain wins over negative, as in CheXpert's aggregation
+                prev = out.get(cat)
+                rank = {1: 2, -1: 1, 0: 0}
+                if prev is None or rank[val] > rank[prev]:
+                    out[cat] = val
+                break
+    return out
 
 # %% ../../nbs/11_text.ipynb #8c12cc42
 _WORD = re.compile(r"[a-z]+")

@@ -194,11 +194,12 @@ def evaluate_detection(
         )
     man = read_manifest(rs)
     boxes = pd.read_csv(rs / "detection.csv", dtype={"key": str})
-    pos = set(boxes[boxes.Target == 1].key)
-    tr = man[(man.split == "train") & man.key.isin(pos)].sort_values("key")
-    te = man[(man.split == "test") & man.key.isin(pos)].sort_values("key")
+    # the RSNA protocol: images without pneumonia stay in both splits (a box on them is a false positive)
+    tr = man[man.split == "train"].sort_values("key")
+    te = man[man.split == "test"].sort_values("key")
     if limit:
         tr, te = tr.head(limit), te.head(limit)
+    pos = set(boxes[boxes.Target == 1].key)
     train, test = _load(rs, tr, boxes), _load(rs, te, boxes)
     size = size or (int(train[0][0].shape[-1]) if train else 256)
     out = {
@@ -206,6 +207,8 @@ def evaluate_detection(
         "iou_thresholds": list(IOU_THRESHOLDS),
         "n_train_images": len(train),
         "n_test_images": len(test),
+        "n_train_positive": int(tr.key.isin(pos).sum()),
+        "n_test_positive": int(te.key.isin(pos).sum()),
         "image_size": size,
         "fractions": list(fracs),
     }
@@ -224,6 +227,6 @@ def evaluate_detection(
         if f == max(fracs):
             out["examples"] = [
                 dict(key=k, gt=g.tolist(), boxes=p[0][:3].tolist(), scores=p[1][:3].tolist())
-                for k, g, p in list(zip(te.key, gts, preds))[:4]
+                for k, g, p in [x for x in zip(te.key, gts, preds) if len(x[1])][:3] + [x for x in zip(te.key, gts, preds) if not len(x[1])][:1]
             ]
     return out

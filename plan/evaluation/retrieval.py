@@ -30,9 +30,14 @@ def precision_at_k(sim: np.ndarray, q_cls: np.ndarray, k_cls: np.ndarray, ks=(1,
     return {k: float(hit[:, :k].mean()) for k in ks if k <= sim.shape[1]}
 
 
-def recall_at_k(sim: np.ndarray, ks=(1, 5, 10)) -> dict:
-    "Fraction of queries whose paired key (same index) is in the top K."
-    rank = (sim > np.diag(sim)[:, None]).sum(1)
+def recall_at_k(sim: np.ndarray, ks=(1, 5, 10), groups=None) -> dict:
+    """Fraction of queries whose paired key (same index) is in the top K. Ties count against the query (a key scored
+    equal to the answer ranks above it); with `groups` (e.g. one id per distinct report text), every key of the
+    query's group is a right answer, so byte-identical reports are not told apart from each other."""
+    g = np.arange(len(sim)) if groups is None else pd.factorize(np.asarray(groups, dtype=object))[0]
+    right = g[:, None] == g[None, : sim.shape[1]]
+    best = np.where(right, sim, -np.inf).max(1, keepdims=True)
+    rank = ((sim >= best) & ~right).sum(1)
     return {k: float((rank < k).mean()) for k in ks if k <= sim.shape[1]}
 
 # %% ../../nbs/41_retrieval.ipynb #11f042f6
@@ -77,7 +82,10 @@ def evaluate_retrieval(
     test = man[man.split == "test"]
     iv2, tv2 = embed(model, tokenizer, root, test, resize, crop, batch_size, device, desc="retrieval pairs")
     s2 = (iv2 @ tv2.T).numpy()
-    out.update({f"recall_i2t@{k}": v for k, v in recall_at_k(s2, (1, 5, 10)).items()})
-    out.update({f"recall_t2i@{k}": v for k, v in recall_at_k(s2.T, (1, 5, 10)).items()})
-    out["n_5x200"], out["n_test_pairs"] = len(r5), len(test)
+    same = test.text.values  # identical reports are one answer
+    out.update({f"recall_i2t@{k}": v for k, v in recall_at_k(s2, (1, 5, 10), same).items()})
+    out.update({f"recall_t2i@{k}": v for k, v in recall_at_k(s2.T, (1, 5, 10), same).items()})
+    out["n_5x200"], out["n_test_pairs"], out["n_distinct_reports"] = len(r5), len(test), int(pd.Series(same).nunique())
+    freq = pd.Series(c).map(pd.Series(c).value_counts(normalize=True)).values
+    out["chance@1"] = float(freq.mean())  # precision@1 of a random ranking: the share of the query's class
     return out

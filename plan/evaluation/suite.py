@@ -30,7 +30,7 @@ from ..readout import TUNED, Readout, readout_for
 
 # %% auto #0
 __all__ = ['EVAL_VERSION', 'HEADLINE', 'TASKS', 'metric', 'headline', 'controls_table', 'load_run', 'untrained_twin', 'Context',
-           'Task', 'parse_tasks', 'evaluate']
+           'has_split', 'Task', 'parse_tasks', 'evaluate']
 
 # %% ../../nbs/45_evaluate.ipynb #4f37bb1d
 # bumped whenever scoring changes what a model's numbers are, so saved metrics from older scoring are redone:
@@ -173,7 +173,24 @@ def _grounding(c: Context) -> dict:
         g["controls"] = grounding_controls(c.root, grid, p, limit)
     if c.out is not None:
         df.to_csv(c.out / "grounding_per_phrase.csv", index=False)
+    if p.split == "test" and has_split(c.root, "shift"):  # the held-out setting of the generator, read the same way
+        gs, dfs = evaluate_grounding(c.model, c.tok, c.root, ro, p.replace(split="shift"), device=c.device, limit=limit)
+        g["shift"] = {k: v for k, v in gs.items() if k != "protocol"} | {"n_phrases": len(dfs)}
+        if c.tune:
+            grid = p.crop // c.model.image.reduction
+            g["shift"]["controls"] = grounding_controls(c.root, grid, p.replace(split="shift"), limit)
     return g
+
+
+def has_split(root: Path, split: str) -> bool:
+    "Whether `grounding.csv` has phrases of MS-CXR split `split`."
+    f = Path(root) / "grounding.csv"
+    if not f.exists():
+        return False
+    import pandas as pd
+
+    g = pd.read_csv(f, usecols=lambda c: c == "split")
+    return "split" in g and bool((g.split == split).any())
 
 
 def _retrieval(c: Context) -> dict:
@@ -205,7 +222,7 @@ def _detection(c: Context) -> dict:
         c.model,
         c.root,
         device=c.device,
-        limit=8 if c.smoke else None,
+        limit=8 if c.smoke else (ev.detection_images or None),
         epochs=1 if c.smoke else ev.detection_epochs,
         min_steps=2 if c.smoke else ev.detection_min_steps,
         size=ev.detection_size,
@@ -224,7 +241,7 @@ TASKS: dict[str, Task] = {
     "grounding": Task(_grounding, True),
     "retrieval": Task(_retrieval, True),
     "zeroshot": Task(_zeroshot, True),
-    "probe": Task(_probe, False),
+    "probe": Task(_probe, True),  # beside the untrained (ImageNet-initialised) twin: what pre-training adds
     "detection": Task(_detection, False),
 }
 assert tuple(TASKS) == typing.get_args(EvalTask), "plan.config.EvalTask and TASKS must name the same tasks"

@@ -22,29 +22,21 @@ from .retrieval import embed
 __all__ = ['PROMPTS', 'BINARY_PROMPTS', 'class_embeddings', 'multiclass_metrics', 'evaluate_zeroshot']
 
 # %% ../../nbs/42_zeroshot.ipynb #e9fa35a9
-PROMPTS = {
-    "Atelectasis": [
-        "Findings suggesting atelectasis.",
-        "There is basilar atelectasis.",
-        "Plate-like atelectasis at the base.",
-    ],
-    "Cardiomegaly": ["Findings suggesting cardiomegaly.", "The heart is enlarged.", "There is cardiomegaly."],
-    "Consolidation": [
-        "Findings suggesting consolidation.",
-        "There is focal consolidation.",
-        "Lobe consolidation is present.",
-    ],
-    "Edema": ["Findings suggesting pulmonary edema.", "There is pulmonary edema.", "Interstitial edema is seen."],
+PROMPTS = {  # fixed in the repo, never sampled; no training report of SynthCXR contains any of them (tested)
+    "Atelectasis": ["Signs of atelectasis.", "Atelectasis is identified.", "Collapse of lung tissue, atelectasis."],
+    "Cardiomegaly": ["Signs of cardiomegaly.", "Cardiomegaly is identified.", "The heart is large, cardiomegaly."],
+    "Consolidation": ["Signs of consolidation.", "Consolidation is identified.", "An area of lung consolidation."],
+    "Edema": ["Signs of pulmonary edema.", "Pulmonary edema is identified.", "Fluid in the lung, pulmonary edema."],
     "Pleural Effusion": [
-        "Findings suggesting pleural effusion.",
-        "There is a pleural effusion.",
-        "Effusion blunting the costophrenic angle.",
+        "Signs of a pleural effusion.",
+        "A pleural effusion is identified.",
+        "Fluid in the pleural space, an effusion.",
     ],
 }
 BINARY_PROMPTS = {
     "Pneumonia": (
-        ["Findings suggesting pneumonia.", "There is pneumonia.", "Airspace disease consistent with pneumonia."],
-        ["No evidence of pneumonia.", "The lungs are clear.", "No acute cardiopulmonary process."],
+        ["Signs of pneumonia.", "Pneumonia is identified.", "An infection of the lung, pneumonia."],
+        ["No sign of pneumonia.", "Pneumonia is not identified.", "Normal lungs without infection."],
     ),
 }
 
@@ -91,7 +83,7 @@ def evaluate_zeroshot(
     iv, _ = embed(model, tokenizer, root, r5, resize, crop, batch_size, device, desc="zero-shot 5×N")
     ce = class_embeddings(model, tokenizer, PROMPTS, device)
     y = np.array([names.index(c) for c in r5.cls])
-    out = {"5x200": multiclass_metrics((iv @ ce.T).numpy(), y, names)}
+    out = {"5x200": multiclass_metrics((iv @ ce.T).numpy(), y, names) | {"chance": float((np.bincount(y) / len(y)).max())}}
     if scores is not None:
         scores["5x200"] = (y, (iv @ ce.T).numpy(), names)
     rs = root / "rsna" / "manifest.csv"
@@ -100,9 +92,7 @@ def evaluate_zeroshot(
         m = m[m.split == "test"].copy()
         pos, neg = BINARY_PROMPTS["Pneumonia"]
         ce2 = class_embeddings(model, tokenizer, {"neg": neg, "pos": pos}, device)
-        iv2, _ = embed(
-            model, tokenizer, rs.parent, m.assign(text=""), resize, crop, batch_size, device, desc="zero-shot RSNA"
-        )
+        iv2, _ = embed(model, tokenizer, rs.parent, m.assign(text=""), resize, crop, batch_size, device, desc="zero-shot RSNA")
         sc = (iv2 @ ce2.T).numpy()
         y2 = m["label:Pneumonia"].astype(float).astype(int).values
         b = multiclass_metrics(sc, y2, ["no pneumonia", "pneumonia"])
