@@ -1,6 +1,6 @@
 """Generate SynthCXR, the embedded benchmark, in the MIMIC-CXR-JPG / MS-CXR / RSNA formats.
 
-python data_prep/synthcxr.py --out data/synthcxr-raw --seed 0 --n-train 2000 --n-val 300 --n-test 700 --n-shift 300
+python data_prep/synthcxr.py --out data/synthcxr-raw --seed 0 --n-train 2000 --n-val 300 --n-test 1150 --n-shift 300
 """
 
 import argparse
@@ -15,7 +15,7 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--n-train", type=int, default=2000)
     p.add_argument("--n-val", type=int, default=300)
-    p.add_argument("--n-test", type=int, default=700)
+    p.add_argument("--n-test", type=int, default=1150)
     p.add_argument("--n-shift", type=int, default=300, help="the held-out split: other lung shapes and exposures")
     p.add_argument("--size", type=int, default=256, help="image side in pixels (up to 1024)")
     p.add_argument("--noise-rate", type=float, default=0.3, help="rate of clinical noise sentences in reports")

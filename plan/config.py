@@ -62,7 +62,7 @@ class DataConfig:
     prefetch: int = 4  # batches each loader worker prepares ahead
     synth_train: int = 2000  # SynthCXR sizes when the data is generated
     synth_val: int = 300
-    synth_test: int = 700
+    synth_test: int = 1150  # ≥ 1,500 grounding phrases
     synth_shift: int = 300  # the held-out split (another setting of the generator)
     synth_rsna: int = 600  # studies of the RSNA-format set alone (it also holds the test studies)
     synth_size: int = 256  # SynthCXR image side

@@ -76,10 +76,10 @@ def lung_bank(n: int = 160, frame: int = 128) -> np.ndarray:  # [n, frame, frame
 
 
 @lru_cache(maxsize=4)
-def lung_family(family: str, n: int = 160) -> np.ndarray:  # indices into `lung_bank(n)`
+def lung_family(family: str) -> np.ndarray:  # indices into `lung_bank()`
     """The lung masks of a shape family: `shift` holds the quarter whose lungs fill their frame most (round, full
     lungs), `standard` the rest; training never sees a `shift` shape."""
-    fill = (lung_bank(n) > 0).mean((1, 2))
+    fill = (lung_bank() > 0).mean((1, 2))
     cut = np.quantile(fill, 0.75)
     if family not in ("standard", "shift"):
         raise ValueError(f"lung family {family!r}; expected standard | shift")
@@ -122,7 +122,7 @@ SETTINGS = {  # the generator's two settings: what the films look like (synthcxr
     ),
 }  # fmt: skip
 RATES = dict(  # the study mix (synthcxr.json records it)
-    normal=0.22, uncertain=0.1, unreported=0.12, no_location=0.35, faint=0.3, nodule=0.2, devices=0.2, leads=0.15,
+    normal=0.15, uncertain=0.1, unreported=0.12, no_location=0.45, faint=0.3, nodule=0.2, devices=0.2, leads=0.15,
     granuloma=0.25,
 )  # fmt: skip
 
@@ -155,13 +155,13 @@ def sample_findings(rng: np.random.Generator, rates: dict | None = None, **kw) -
     r = {**RATES, **(rates or {}), **kw}
     out: list[Finding] = []
     if rng.random() >= r["normal"]:
-        k = int(rng.choice([1, 2, 3], p=[0.45, 0.35, 0.2]))
+        k = int(rng.choice([1, 2, 3], p=[0.35, 0.4, 0.25]))
         for c in sorted(rng.choice(len(CATEGORIES), size=k, replace=False)):
             cat, size = CATEGORIES[c], float(rng.uniform(0.1, 1.0))
             f = Finding(cat, size=size, severity=_severity(cat, size), faint=bool(rng.random() < r["faint"]))
             if cat in FOCAL:
                 u = rng.random()
-                f.loc = "none" if u < r["no_location"] else "side" if u < r["no_location"] + 0.15 else "side_zone"
+                f.loc = "none" if u < r["no_location"] else "side" if u < r["no_location"] + 0.2 else "side_zone"
             elif cat == "pleural_effusion":
                 f.side = "bilateral" if rng.random() < 0.2 else str(rng.choice(["right", "left"]))
                 f.zone, f.loc = "lower", "none" if rng.random() < 0.2 else "side"
@@ -170,7 +170,7 @@ def sample_findings(rng: np.random.Generator, rates: dict | None = None, **kw) -
                 f.zone = {"apical": "upper", "lateral": "mid", "basal": "lower"}[f.kind]
                 f.loc = "none" if rng.random() < 0.2 else "side_zone" if f.kind == "apical" and rng.random() < 0.5 else "side"
             elif cat == "edema":
-                f.side = "bilateral" if rng.random() < 0.7 else str(rng.choice(["right", "left"]))
+                f.side = "bilateral" if rng.random() < 0.5 else str(rng.choice(["right", "left"]))
                 f.loc = "none" if f.side == "bilateral" and rng.random() < 0.8 else "side"
             elif cat == "cardiomegaly":
                 f.side, f.loc = "bilateral", "none"
@@ -187,7 +187,12 @@ def sample_findings(rng: np.random.Generator, rates: dict | None = None, **kw) -
 
 # %% ../../nbs/10_phantom.ipynb #77e050f0
 def _smooth_noise(rng, shape, sigma):
-    return ndi.gaussian_filter(rng.standard_normal(shape).astype(np.float32), sigma, mode="reflect")
+    "Gaussian-smoothed white noise; a wide one is drawn on a coarser grid and upsampled (the same field, far cheaper)."
+    f = int(sigma // 3) if sigma >= 6 else 1
+    if f == 1:
+        return ndi.gaussian_filter(rng.standard_normal(shape).astype(np.float32), sigma, mode="reflect")
+    small = ndi.gaussian_filter(rng.standard_normal([-(-n // f) for n in shape]).astype(np.float32), sigma / f, mode="reflect")
+    return ndi.zoom(small, f, order=1)[: shape[0], : shape[1]] / f
 
 
 def _blob(rng, u, v, cu, cv, ru, rv, rough=0.35, sigma=6.0):
@@ -215,9 +220,9 @@ def render(
 ) -> Phantom:
     "Render a frontal chest radiograph phantom with `findings` under generator `setting`; fills each finding's `mask`."
     S, st = size, SETTINGS[setting]
-    cx, cy = S / 2 + rng.normal(0, 0.045 * S), S / 2 + rng.normal(0.02 * S, 0.035 * S)
-    half = S * rng.uniform(0.34, 0.46)
-    th = np.deg2rad(rng.normal(0, 4.0))
+    cx, cy = S / 2 + rng.normal(0, 0.06 * S), S / 2 + rng.normal(0.02 * S, 0.05 * S)
+    half = S * rng.uniform(0.3, 0.47)
+    th = np.deg2rad(rng.normal(0, 5.0))
     stretch = rng.uniform(*st["stretch"])
     yy, xx = np.mgrid[0:S, 0:S].astype(np.float32)
     x0, y0 = (xx - cx) / half, (yy - cy) / (half * stretch)
@@ -336,10 +341,10 @@ def _draw_finding(f: Finding, img: np.ndarray, rng, geo: dict) -> np.ndarray:
             field_ = _blob(rng, u, v, cu, cv, r, r, rough=0.1, sigma=3)
             amp = max(_amplitude(rng, f, geo["noise"]), 0.12)
         elif c == "atelectasis":  # a plate: wide and thin
-            field_ = _blob(rng, u, v, cu, cv, 0.14 + 0.12 * f.size, 0.03 + 0.025 * f.size, rough=0.25, sigma=4)
+            field_ = _blob(rng, u, v, cu, cv, 0.14 + 0.12 * f.size, 0.045 + 0.03 * f.size, rough=0.25, sigma=4)
             amp = _amplitude(rng, f, geo["noise"]) * 1.2
         else:  # consolidation, pneumonia, lung opacity: one appearance
-            r = 0.08 + 0.14 * f.size
+            r = 0.07 + 0.12 * f.size
             field_ = _blob(rng, u, v, cu, cv, r, r * rng.uniform(0.7, 1.3), rough=0.45, sigma=6)
             amp = _amplitude(rng, f, geo["noise"])
             field_ = field_ * (1 + 0.3 * _smooth_noise(rng, img.shape, 2) / 0.3)
@@ -406,7 +411,7 @@ def _draw_finding(f: Finding, img: np.ndarray, rng, geo: dict) -> np.ndarray:
             edge = m & ~ndi.binary_erosion(m, iterations=1) & (dist > 0.02)
             img[edge] = 0.45
         elif c == "edema":
-            fieldv = np.exp(-(((su - 0.3) / 0.35) ** 2) - ((v - rng.uniform(-0.1, 0.15)) / 0.5) ** 2)
+            fieldv = np.exp(-(((su - rng.uniform(0.2, 0.5)) / 0.35) ** 2) - ((v - rng.uniform(-0.15, 0.4)) / 0.5) ** 2)
             m = sl & (fieldv > 0.35)
             amp = _amplitude(rng, f, geo["noise"]) * (1 + f.size)
             img[sl] += amp * fieldv[sl] * (1 + 0.3 * _smooth_noise(rng, img.shape, 3)[sl])

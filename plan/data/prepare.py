@@ -116,6 +116,9 @@ def prepare_mimic(
         r5 = make_5x200(read_manifest(out), out, n_5x200, seed)
         r5.to_csv(out / "retrieval_5x200.csv", index=False)
         rep["5x200"] = r5.cls.value_counts().to_dict() if len(r5) else {}
+        rv = make_5x200(read_manifest(out), out, n_5x200, seed, split="validate")  # for choices made on validation
+        if len(rv):
+            rv.to_csv(out / "retrieval_5x200_val.csv", index=False)
         write_json(out / "validation.json", rep)
     return rep
 

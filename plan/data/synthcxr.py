@@ -209,7 +209,7 @@ def generate_synthcxr(
     out: str | Path,  # output folder
     n_train: int = 2000,
     n_val: int = 300,
-    n_test: int = 700,
+    n_test: int = 1150,
     seed: int = 0,
     size: int = 256,  # image side, pixels (up to 1024)
     noise_rate: float = 0.3,  # rate of clinical noise sentences

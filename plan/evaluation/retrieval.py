@@ -19,7 +19,7 @@ from ..encoders import DualEncoder
 from ..progress import track
 
 # %% auto #0
-__all__ = ['precision_at_k', 'recall_at_k', 'embed', 'evaluate_retrieval']
+__all__ = ['precision_at_k', 'recall_at_k', 'five_by_n', 'embed', 'evaluate_retrieval']
 
 # %% ../../nbs/41_retrieval.ipynb #f21e1582
 def precision_at_k(sim: np.ndarray, q_cls: np.ndarray, k_cls: np.ndarray, ks=(1, 2, 5, 10)) -> dict:
@@ -41,6 +41,11 @@ def recall_at_k(sim: np.ndarray, ks=(1, 5, 10), groups=None) -> dict:
     return {k: float((rank < k).mean()) for k in ks if k <= sim.shape[1]}
 
 # %% ../../nbs/41_retrieval.ipynb #11f042f6
+def five_by_n(split: str = "test") -> str:
+    "The 5×N retrieval / zero-shot file of a split (MIMIC-5×200 style; the validation one for choices)."
+    return "retrieval_5x200.csv" if split == "test" else f"retrieval_5x200_{split}.csv"
+
+
 @torch.no_grad()
 def embed(
     model: DualEncoder,
@@ -68,18 +73,26 @@ def embed(
 
 
 def evaluate_retrieval(
-    model, tokenizer, root: str | Path, resize: int, crop: int, ks=(1, 2, 5, 10), device="cpu", batch_size: int = 64
+    model,
+    tokenizer,
+    root: str | Path,
+    resize: int,
+    crop: int,
+    ks=(1, 2, 5, 10),
+    device="cpu",
+    batch_size: int = 64,
+    split: str = "test",  # test | val (choices are made on val: its 5×N set and pairs)
 ) -> dict:
-    "Precision@K on `retrieval_5x200.csv` (both directions) and instance recall@K on the test split."
+    "Precision@K on the split's 5×N set (both directions) and instance recall@K on its image–report pairs."
     root = Path(root)
-    r5 = pd.read_csv(root / "retrieval_5x200.csv", dtype={"key": str})
+    r5 = pd.read_csv(root / five_by_n(split), dtype={"key": str})
     iv, tv = embed(model, tokenizer, root, r5, resize, crop, batch_size, device, desc="retrieval 5×N")
     sim = (iv @ tv.T).numpy()
     c = r5.cls.values
     out = {f"precision_i2t@{k}": v for k, v in precision_at_k(sim, c, c, ks).items()}
     out.update({f"precision_t2i@{k}": v for k, v in precision_at_k(sim.T, c, c, ks).items()})
     man = read_manifest(root)
-    test = man[man.split == "test"]
+    test = man[man.split == ("validate" if split == "val" else split)]
     iv2, tv2 = embed(model, tokenizer, root, test, resize, crop, batch_size, device, desc="retrieval pairs")
     s2 = (iv2 @ tv2.T).numpy()
     same = test.text.values  # identical reports are one answer

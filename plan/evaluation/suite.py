@@ -193,15 +193,29 @@ def has_split(root: Path, split: str) -> bool:
     return "split" in g and bool((g.split == split).any())
 
 
+def _split(c: Context) -> str:
+    "The split every task reads: the grounding split's (val for choices, test for results)."
+    return "val" if c.ev.grounding_split == "val" else "test"
+
+
 def _retrieval(c: Context) -> dict:
     return evaluate_retrieval(
-        c.model, c.tok, c.root, *c.size, ks=tuple(c.ev.retrieval_k), device=c.device, batch_size=c.ev.batch_size
+        c.model,
+        c.tok,
+        c.root,
+        *c.size,
+        ks=tuple(c.ev.retrieval_k),
+        device=c.device,
+        batch_size=c.ev.batch_size,
+        split=_split(c),
     )
 
 
 def _zeroshot(c: Context) -> dict:
     scores = {}
-    z = evaluate_zeroshot(c.model, c.tok, c.root, *c.size, device=c.device, scores=scores, batch_size=c.ev.batch_size)
+    z = evaluate_zeroshot(
+        c.model, c.tok, c.root, *c.size, device=c.device, scores=scores, batch_size=c.ev.batch_size, split=_split(c)
+    )
     if c.out is not None:
         np.savez(
             c.out / "zeroshot_scores.npz",

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
 from ..data.dataset import Collator, to_device
-from .retrieval import embed
+from .retrieval import embed, five_by_n
 
 # %% auto #0
 __all__ = ['PROMPTS', 'BINARY_PROMPTS', 'class_embeddings', 'multiclass_metrics', 'evaluate_zeroshot']
@@ -74,11 +74,12 @@ def evaluate_zeroshot(
     device: str = "cpu",
     batch_size: int = 64,
     scores: dict | None = None,
+    split: str = "test",  # test | val
 ) -> dict:
     """Zero-shot 5-class on `retrieval_5x200.csv`, and binary pneumonia on the RSNA test split when present.
     Pass a dict as `scores` to receive each task's (labels, class scores, class names) for plots."""
     root = Path(root)
-    r5 = pd.read_csv(root / "retrieval_5x200.csv", dtype={"key": str})
+    r5 = pd.read_csv(root / five_by_n(split), dtype={"key": str})
     names = list(PROMPTS)
     iv, _ = embed(model, tokenizer, root, r5, resize, crop, batch_size, device, desc="zero-shot 5×N")
     ce = class_embeddings(model, tokenizer, PROMPTS, device)
@@ -89,7 +90,7 @@ def evaluate_zeroshot(
     rs = root / "rsna" / "manifest.csv"
     if rs.exists():
         m = pd.read_csv(rs, dtype={"key": str}, keep_default_na=False)
-        m = m[m.split == "test"].copy()
+        m = m[m.split == ("validate" if split == "val" else split)].copy()
         pos, neg = BINARY_PROMPTS["Pneumonia"]
         ce2 = class_embeddings(model, tokenizer, {"neg": neg, "pos": pos}, device)
         iv2, _ = embed(model, tokenizer, rs.parent, m.assign(text=""), resize, crop, batch_size, device, desc="zero-shot RSNA")
