@@ -2,7 +2,7 @@
 
 Modules:
 
-- `plan.alignment`: Pure tensor functions of PLAN's word–pixel alignment (METHOD.md, Losses §2–§6), vectorised over batch, words and pixels, with padding masks.
+- `plan.alignment`: Pure tensor functions of PLAN's word–pixel alignment (docs/method.md, PLAN's loss 2–6), vectorised over batch, words and pixels, with padding masks.
 - `plan.benchmark`: Timing and peak-memory helpers behind `nbs/benchmarks.ipynb`: forward+backward of each local loss against its loop reference, a training step by method, and the data pipeline.
 - `plan.checkpoint`: Atomic, resumable checkpoints: model and loss weights as safetensors, optimizer / scheduler / RNG state read back with `weights_only=True`, and the ranks' agreement on which one to resume from.
 - `plan.data.adapters`: CheXpert, SIIM-ACR Pneumothorax and Open-I adapters, and the one `prepare(dataset, root, out)` entry point behind `python data_prep/prepare.py`.

@@ -1,4 +1,4 @@
-"""Pure tensor functions of PLAN's word–pixel alignment (METHOD.md, Losses §2–§6), vectorised over batch, words
+"""Pure tensor functions of PLAN's word–pixel alignment (docs/method.md, PLAN's loss 2–6), vectorised over batch, words
 and pixels, with padding masks.
 
 Docs: https://github.com/plan-cxr/plan/alignment.html.md"""

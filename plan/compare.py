@@ -58,7 +58,7 @@ VARIANTS: dict[str, Variant] = {
     "biovil": Variant({"loss.method": "biovil"}, about="BioViL: one MLP head on the patches, the global their mean"),
     "gloria": Variant({"loss.method": "gloria"}, about="GLoRIA as published (raw features, its attention map)"),
     "mgca": Variant({"loss.method": "mgca"}, about="MGCA as its released code (MLP+BN heads, token + prototype terms)"),
-    "plan": Variant({"loss.method": "plan", "loss.within_pair": True}, about="PLAN as METHOD.md specifies"),
+    "plan": Variant({"loss.method": "plan", "loss.within_pair": True}, about="PLAN as docs/method.md specifies"),
     "plan -within": Variant(
         {"loss.within_pair": False}, base="plan", about="our variant: no within-pair term (it learns position codes)"
     ),

@@ -76,6 +76,7 @@ class ModelConfig:
     image_backbone: str = "resnet18"  # any timm model name
     image_weights: str = ""  # a file, 'efficientnet-lite0-imagenet' (packaged), 'imagenet' (timm, HF cache); '': random
     local_stage: int = -2  # index into timm's feature stages: -2 = stride 16 (ResNet layer3)
+    local_extra: list[int] = field(default_factory=list)  # coarser stages upsampled and concatenated onto it
     freeze_image_stages: int = 0  # fix the weights of the first this many feature stages (pretrained low levels)
     text_model: str = "minilm"  # 'minilm' (packaged), 'tiny-bert' (random, tests), a local folder or a cached hub id
     freeze_text_layers: int = 0  # freeze the embeddings and this many lowest text layers; -1: the whole text encoder

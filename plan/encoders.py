@@ -86,9 +86,7 @@ def apply_head(
         return head(x)
     if mask is None:
         return head(x.reshape(-1, x.shape[-1])).reshape(*x.shape[:-1], -1)
-    out = x.new_zeros(
-        *x.shape[:-1], head[-1].num_features if isinstance(head[-1], nn.BatchNorm1d) else head[-1].out_features
-    )
+    out = x.new_zeros(*x.shape[:-1], head[-1].num_features if isinstance(head[-1], nn.BatchNorm1d) else head[-1].out_features)
     out[mask] = head(x[mask]).to(out.dtype)
     return out
 
@@ -109,6 +107,7 @@ class ImageEncoder(nn.Module):
         head: str = "linear",  # make_head's kind
         head_hidden: int = 2048,
         global_from_local: str = "",  # "" | mean | attention
+        local_extra: tuple[int, ...] = (),  # coarser stages upsampled onto the local grid and concatenated
     ):
         super().__init__()
         self.backbone = timm.create_model(name, pretrained=False, features_only=True, in_chans=in_chans)
@@ -116,8 +115,10 @@ class ImageEncoder(nn.Module):
             load_backbone_weights(self.backbone, name, resolve_weights(weights, name), in_chans)
         chans = self.backbone.feature_info.channels()
         self.local_stage = local_stage % len(chans)
+        self.local_extra = tuple(s % len(chans) for s in local_extra)
         self.in_chans, self.global_from_local = in_chans, global_from_local
-        self.local_proj = make_head(head, chans[self.local_stage], embed_dim, head_hidden)
+        cin = chans[self.local_stage] + sum(chans[s] for s in self.local_extra)
+        self.local_proj = make_head(head, cin, embed_dim, head_hidden)
         if not global_from_local:
             self.global_proj = make_head(head, chans[-1], embed_dim, head_hidden)
         elif global_from_local == "attention":  # one learned query over the projected patches
@@ -134,6 +135,9 @@ class ImageEncoder(nn.Module):
         feats = self.backbone(x)
         loc = feats[self.local_stage]
         B, C, h, w = loc.shape
+        if self.local_extra:  # semantics of the coarser stages at the local stage's resolution
+            up = [F.interpolate(feats[s], size=(h, w), mode="bilinear", align_corners=False) for s in self.local_extra]
+            loc = torch.cat([loc, *up], 1)
         local = apply_head(self.local_proj, loc.flatten(2).transpose(1, 2))
         if self.global_from_local == "mean":
             glob = local.mean(1)
@@ -450,6 +454,7 @@ class DualEncoder(nn.Module):
             head,
             cfg.head_hidden,
             cfg.global_from_local or "",
+            tuple(cfg.local_extra),
         )
         self.text = TextEncoder(
             cfg.text_model,
@@ -479,7 +484,6 @@ class DualEncoder(nn.Module):
             W, P, pad = ft.words, fi.local, ~ft.word_mask
             ft.extra["attn_out"], ft.extra["attn"] = self.word_attn(W, P, P)  # [B, M, d], [B, M, N]
             fi.extra["attn_out"], _ = self.patch_attn(P, W, W, key_padding_mask=pad)
-
     def encode_image(self, image: Tensor) -> ImageFeatures:
         return self.image(image)
 

@@ -82,3 +82,28 @@ def test_bad_parameters_stop_first_with_one_line(tmp_path):
     ev = [str(BIN / "papermill"), str(ROOT / "nbs/evaluate.ipynb"), str(tmp_path / "e.ipynb"), "-p", "smoke", "True"]
     r = subprocess.run([*ev, "-p", "run_dir", "nothing"], env=ENV, capture_output=True, text=True, cwd=tmp_path)
     assert "ParameterError: -p run_dir 'nothing': no trained model there" in r.stderr.strip().splitlines()[-1]
+
+
+def readme_python() -> str:
+    "The README's Python example (the first ```python block)."
+    return re.search(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S).group(1)
+
+
+def test_readme_python_example_runs_as_printed(tmp_path):
+    "The README's Python example, exactly as printed, in a folder laid out as after `make report` (smoke-sized)."
+    from plan.data.adapters import ensure_data
+    from plan.presets import load_experiment
+    from plan.train import train
+
+    cfg, _ = load_experiment("smoke", {"train.device": "cpu"})
+    root = ensure_data(cfg)
+    cfg.data.data_dir = str(root)
+    train(cfg, tmp_path / "runs" / "default" / "plan", progress=False)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "synthcxr").symlink_to(root, target_is_directory=True)
+    code = readme_python()
+    assert "runs/default/plan" in code and "savefig" in code
+    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=ENV, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = [p for p in tmp_path.glob("*.png")]
+    assert out and out[0].stat().st_size > 10_000, out

@@ -122,7 +122,7 @@ SETTINGS = {  # the generator's two settings: what the films look like (synthcxr
     ),
 }  # fmt: skip
 RATES = dict(  # the study mix (synthcxr.json records it)
-    normal=0.15, uncertain=0.1, unreported=0.12, no_location=0.45, faint=0.3, nodule=0.2, devices=0.2, leads=0.15,
+    normal=0.15, uncertain=0.1, unreported=0.12, no_location=0.45, faint=0.2, nodule=0.2, devices=0.2, leads=0.15,
     granuloma=0.25,
 )  # fmt: skip
 
@@ -318,7 +318,8 @@ def _zone_of(lungs: np.ndarray, side_lab: int, row: int) -> str:
 
 
 def _amplitude(rng, f: Finding, noise: float) -> float:
-    return noise * (rng.uniform(1.0, 2.0) if f.faint else rng.uniform(3.0, 9.0))
+    "A faint lesion's contrast is 1–2× the film's noise; the others' 4–10× (and at least 0.08)."
+    return noise * rng.uniform(1.0, 2.0) if f.faint else max(noise * rng.uniform(4.0, 10.0), rng.uniform(0.08, 0.14))
 
 
 def _draw_finding(f: Finding, img: np.ndarray, rng, geo: dict) -> np.ndarray:
@@ -344,7 +345,7 @@ def _draw_finding(f: Finding, img: np.ndarray, rng, geo: dict) -> np.ndarray:
             field_ = _blob(rng, u, v, cu, cv, 0.14 + 0.12 * f.size, 0.045 + 0.03 * f.size, rough=0.25, sigma=4)
             amp = _amplitude(rng, f, geo["noise"]) * 1.2
         else:  # consolidation, pneumonia, lung opacity: one appearance
-            r = 0.07 + 0.12 * f.size
+            r = 0.09 + 0.14 * f.size
             field_ = _blob(rng, u, v, cu, cv, r, r * rng.uniform(0.7, 1.3), rough=0.45, sigma=6)
             amp = _amplitude(rng, f, geo["noise"])
             field_ = field_ * (1 + 0.3 * _smooth_noise(rng, img.shape, 2) / 0.3)
