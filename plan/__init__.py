@@ -13,6 +13,7 @@ Modules:
 - `plan.evaluation.suite`: `evaluate(run_dir, tasks)`: every evaluation task of a pre-trained run, by name, written to one `metrics.json` with the protocol it used. The experiment notebooks call it and plot; they compute nothing themselves.
 - `plan.explorer`: Which pixels does each word light up, how do the maps sharpen over the progressive steps, and where do they go wrong? An ipywidgets explorer over cached encoder outputs.
 - `plan.presets`: Named starting points (`smoke`, `cpu`, `paper`) and `load_experiment`: preset → `settings.ini` → overrides → papermill parameters, each value remembering where it came from.
+- `plan.published`: BioViL, BioViL-T, GLoRIA and MGCA weights as released, loaded into our model so that the same evaluation and the same explorer grade them beside a PLAN run.
 - `plan.settings`: `settings.ini` (where things are on this machine: dataset roots, folders, device, loader workers), the project root, and the one error type every bad setting raises.
 - `plan.textcache`: A frozen text encoder's outputs (word vectors, [CLS] attention per word, the [CLS] vector, the word and stop masks), computed once per report and kept on disk, so that a training step costs only the image side and the heads.
 - `plan.textmodel`: A WordPiece tokenizer and a small BERT pre-trained by masked-language modelling on real radiology reports (the 3,955 Open-I reports that `torchxrayvision` ships) plus the SynthCXR training reports — offline, cached.

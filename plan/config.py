@@ -23,10 +23,10 @@ import yaml
 from .settings import ConfigError, Settings, project_root, read_settings, resolve_path
 
 # %% auto #0
-__all__ = ['Multibox', 'Resample', 'GroundingSplit', 'EvalTask', 'Optimizer', 'AmpDtype', 'Head', 'GlobalFromLocal', 'TextGlobal',
-           'MOVED', 'DataConfig', 'ModelConfig', 'LossConfig', 'StageConfig', 'TrainConfig', 'EvalConfig',
-           'ExperimentConfig', 'coerce_value', 'check_choices', 'validate', 'config_from_dict', 'config_to_dict',
-           'load_config', 'save_config', 'config_hash', 'data_path']
+__all__ = ['Multibox', 'Resample', 'GroundingSplit', 'EvalTask', 'Optimizer', 'AmpDtype', 'Head', 'ImageNorm', 'LocalAdapter',
+           'GlobalFromLocal', 'TextGlobal', 'MOVED', 'DataConfig', 'ModelConfig', 'LossConfig', 'StageConfig',
+           'TrainConfig', 'EvalConfig', 'ExperimentConfig', 'coerce_value', 'check_choices', 'validate',
+           'config_from_dict', 'config_to_dict', 'load_config', 'save_config', 'config_hash', 'data_path']
 
 # %% ../nbs/01_config.ipynb #4b56a6c2
 Multibox = Literal["vios_compat", "per_box", "union"]  # the public MS-CXR CNR (default) | each box vs all | union
@@ -35,7 +35,9 @@ GroundingSplit = Literal["test", "val", "train", "shift", "all"]
 EvalTask = Literal["grounding", "retrieval", "zeroshot", "probe", "detection"]  # plan.evaluation.suite.TASKS
 Optimizer = Literal["adamw", "sgd"]
 AmpDtype = Literal["auto", "bf16", "fp16"]
-Head = Literal["linear", "mlp", "mlp_bn"]  # projection heads: linear | BioViL's MLP | MGCA's MLP + BatchNorm
+Head = Literal["linear", "mlp", "mlp_bn", "cxrbert", "identity"]  # linear | BioViL's MLP | MGCA's | CXR-BERT's | none
+ImageNorm = Literal["plan", "half", "unit"]
+LocalAdapter = Literal["", "biovil_t"]
 GlobalFromLocal = Literal["", "mean", "attention"]  # the image global pooled from the projected patches (BioViL: mean)
 TextGlobal = Literal["cls", "mean_words"]  # the report's global: [CLS] head | mean of the projected words (GLoRIA)
 
@@ -94,6 +96,12 @@ class ModelConfig:
     text_global: TextGlobal | None = None  # the report's global embedding (gloria: mean_words)
     prototypes: int | None = None  # MGCA's cross-modal prototypes in the model (mgca: 500; 0: none)
     cross_attention: bool | None = None  # MGCA's learned word↔patch attention layers (its released code: off)
+    text_head: Head | None = None  # the text side's heads when they differ from the image's (published checkpoints)
+    image_norm: ImageNorm = (
+        "plan"  # what the backbone was trained on: plan (x−0.5)/0.25 | half (x−0.5)/0.5 | unit [0,1]
+    )
+    image_input_size: int = 0  # > 0: images resized to this square inside the model (GLoRIA's and MGCA's 299)
+    local_adapter: LocalAdapter = ""  # "" | biovil_t (BioViL-T's single-image patch embedding)
 
 
 @dataclass

@@ -23,9 +23,10 @@ from torch import Tensor
 from .config import ModelConfig
 
 # %% auto #0
-__all__ = ['PACKAGED_WEIGHTS', 'ImageFeatures', 'TextFeatures', 'make_head', 'apply_head', 'ImageEncoder',
-           'freeze_backbone_stages', 'read_state_dict', 'hf_cached', 'resolve_weights', 'load_backbone_weights',
-           'radbert_dir', 'text_model_path', 'load_tokenizer', 'TextEncoder', 'LogitScale', 'DualEncoder']
+__all__ = ['PACKAGED_WEIGHTS', 'ImageFeatures', 'TextFeatures', 'make_head', 'has_batchnorm', 'apply_head', 'BioViLTPatches',
+           'ImageEncoder', 'freeze_backbone_stages', 'read_state_dict', 'hf_cached', 'resolve_weights',
+           'load_backbone_weights', 'radbert_dir', 'text_model_path', 'load_tokenizer', 'TextEncoder', 'LogitScale',
+           'DualEncoder']
 
 # %% ../nbs/20_encoders.ipynb #f03b6191
 @dataclass
@@ -73,7 +74,15 @@ def make_head(kind: str, din: int, dout: int, hidden: int = 2048) -> nn.Module:
             nn.Linear(hidden, dout),
             nn.BatchNorm1d(dout, affine=False),
         )
-    raise ValueError(f"head {kind!r}; expected linear | mlp | mlp_bn")
+    if kind == "cxrbert":  # CXR-BERT's projection of [CLS] (BertProjectionHead): dense, GELU, LayerNorm, dense
+        return nn.Sequential(nn.Linear(din, dout), nn.GELU(), nn.LayerNorm(dout, eps=1e-12), nn.Linear(dout, dout))
+    if kind == "identity":  # no projection (GLoRIA's text side: its BERT's own space)
+        return nn.Identity()
+    raise ValueError(f"head {kind!r}; expected linear | mlp | mlp_bn | cxrbert | identity")
+
+
+def has_batchnorm(head: nn.Module) -> bool:
+    return any(isinstance(m, nn.BatchNorm1d) for m in head.modules())
 
 
 def apply_head(
@@ -82,13 +91,29 @@ def apply_head(
     mask: Tensor | None = None,  # [...] bool: the tokens that are real (BatchNorm statistics come from them only)
 ) -> Tensor:  # [..., dout], zero where not `mask`
     "Project tokens; a head with BatchNorm sees the real tokens only, as one flat batch (MGCA's and BioViL's statistics)."
-    if isinstance(head, nn.Linear):
+    if not has_batchnorm(head):
         return head(x)
     if mask is None:
         return head(x.reshape(-1, x.shape[-1])).reshape(*x.shape[:-1], -1)
-    out = x.new_zeros(*x.shape[:-1], head[-1].num_features if isinstance(head[-1], nn.BatchNorm1d) else head[-1].out_features)
+    out = x.new_zeros(
+        *x.shape[:-1], head[-1].num_features if isinstance(head[-1], nn.BatchNorm1d) else head[-1].out_features
+    )
     out[mask] = head(x[mask]).to(out.dtype)
     return out
+
+
+class BioViLTPatches(nn.Module):
+    """BioViL-T's patch embedding of a single study (no prior image): a 1×1 convolution of the last stage to `width`
+    channels beside its learned "missing previous image" embedding (its temporal pooler needs a prior, so it is unused)."""
+
+    def __init__(self, cin: int, width: int = 256):
+        super().__init__()
+        self.backbone_to_vit = nn.Linear(cin, width, bias=False)
+        self.missing_previous_emb = nn.Parameter(torch.zeros(width))
+
+    def forward(self, x: Tensor) -> Tensor:  # [B, N, cin] → [B, N, 2·width]
+        p = self.backbone_to_vit(x)
+        return torch.cat([p, self.missing_previous_emb.expand_as(p)], -1)
 
 
 class ImageEncoder(nn.Module):
@@ -108,6 +133,9 @@ class ImageEncoder(nn.Module):
         head_hidden: int = 2048,
         global_from_local: str = "",  # "" | mean | attention
         local_extra: tuple[int, ...] = (),  # coarser stages upsampled onto the local grid and concatenated
+        image_norm: str = "plan",  # the intensities the backbone expects: plan | half | unit (see `ModelConfig`)
+        input_size: int = 0,  # > 0: the input is resized to this square first (GLoRIA's and MGCA's 299)
+        local_adapter: str = "",  # "" | biovil_t
     ):
         super().__init__()
         self.backbone = timm.create_model(name, pretrained=False, features_only=True, in_chans=in_chans)
@@ -118,6 +146,12 @@ class ImageEncoder(nn.Module):
         self.local_extra = tuple(s % len(chans) for s in local_extra)
         self.in_chans, self.global_from_local = in_chans, global_from_local
         cin = chans[self.local_stage] + sum(chans[s] for s in self.local_extra)
+        self.image_norm, self.input_size = image_norm, input_size
+        if local_adapter == "biovil_t":
+            self.local_adapter = BioViLTPatches(cin)
+            cin = 2 * self.local_adapter.missing_previous_emb.numel()
+        elif local_adapter:
+            raise ValueError(f"local_adapter {local_adapter!r}; expected '' | biovil_t")
         self.local_proj = make_head(head, cin, embed_dim, head_hidden)
         if not global_from_local:
             self.global_proj = make_head(head, chans[-1], embed_dim, head_hidden)
@@ -132,13 +166,23 @@ class ImageEncoder(nn.Module):
     def forward(self, x: Tensor) -> ImageFeatures:
         if x.shape[1] != self.in_chans:
             x = x.expand(-1, self.in_chans, -1, -1)
+        if self.image_norm != "plan":  # the pipeline's (x − 0.5)/0.25 back to [0, 1], then the model's own
+            from plan.data.dataset import MEAN, STD
+
+            x = x * STD + MEAN
+            x = x if self.image_norm == "unit" else (x - 0.5) / 0.5
+        if self.input_size:
+            x = F.interpolate(x, size=(self.input_size,) * 2, mode="bilinear", align_corners=True)
         feats = self.backbone(x)
         loc = feats[self.local_stage]
         B, C, h, w = loc.shape
         if self.local_extra:  # semantics of the coarser stages at the local stage's resolution
             up = [F.interpolate(feats[s], size=(h, w), mode="bilinear", align_corners=False) for s in self.local_extra]
             loc = torch.cat([loc, *up], 1)
-        local = apply_head(self.local_proj, loc.flatten(2).transpose(1, 2))
+        tokens = loc.flatten(2).transpose(1, 2)
+        if hasattr(self, "local_adapter"):
+            tokens = self.local_adapter(tokens)
+        local = apply_head(self.local_proj, tokens)
         if self.global_from_local == "mean":
             glob = local.mean(1)
         elif self.global_from_local == "attention":
@@ -394,21 +438,31 @@ class TextEncoder(nn.Module):
             1, idx[..., None].expand(-1, -1, H), h * valid[..., None]
         )
         attn = torch.zeros(B, M, dtype=h.dtype, device=h.device).scatter_add_(1, idx, cls_att * valid)
-        return dict(words_h=words, attn=attn, cls_h=h[:, 0])
+        sep = h[torch.arange(B, device=h.device), attention_mask.sum(1).long() - 1]  # the last real token
+        return dict(words_h=words, attn=attn, cls_h=h[:, 0], sep_h=sep)
 
     def project(
-        self, words_h: Tensor, attn: Tensor, cls_h: Tensor, n_words: Tensor, stop: Tensor | None = None
+        self,
+        words_h: Tensor,
+        attn: Tensor,
+        cls_h: Tensor,
+        n_words: Tensor,
+        stop: Tensor | None = None,
+        sep_h: Tensor | None = None,  # [B, H] the [SEP] vector (GLoRIA's sentence includes it)
     ) -> TextFeatures:
         "The heads: project BERT outputs (live or cached) into the shared space."
         M = words_h.shape[1]
         mask = torch.arange(M, device=words_h.device)[None] < n_words[:, None].to(words_h.device)
         wr = apply_head(self.word_proj, words_h, mask) * mask[..., None]  # BatchNorm heads: real words only
         wv = F.normalize(wr, dim=-1) * mask[..., None]
-        linear = isinstance(self.word_proj, nn.Linear)
+        linear = not has_batchnorm(self.word_proj)
         cls_raw = self.word_proj(cls_h) if linear else None  # [CLS] as a word (GLoRIA's first word)
-        if self.text_global == "mean_words":  # GLoRIA: the sentence is the mean of its token vectors
+        if self.text_global == "mean_words":  # GLoRIA: the sentence is the mean of its tokens ([CLS], words, [SEP])
             n = mask.sum(1, keepdim=True).to(words_h.dtype)
-            g = apply_head(self.word_proj, (cls_h + (words_h * mask[..., None]).sum(1)) / (1 + n))
+            tot = cls_h + (words_h * mask[..., None]).sum(1)
+            if sep_h is not None:
+                tot, n = tot + sep_h, n + 1
+            g = apply_head(self.word_proj, tot / (1 + n))
         else:
             g = apply_head(self.global_proj, cls_h)
         stop = stop[:, :M].to(words_h.device) if stop is not None else torch.zeros_like(mask)
@@ -421,7 +475,7 @@ class TextEncoder(nn.Module):
     ) -> TextFeatures:
         with torch.no_grad() if self.frozen else nullcontext():
             h = self.hidden(input_ids, attention_mask, word_index, n_words)
-        return self.project(h["words_h"], h["attn"], h["cls_h"], n_words, stop)
+        return self.project(h["words_h"], h["attn"], h["cls_h"], n_words, stop, h["sep_h"])
 
 # %% ../nbs/20_encoders.ipynb #4453f854
 class LogitScale(nn.Module):
@@ -455,6 +509,9 @@ class DualEncoder(nn.Module):
             cfg.head_hidden,
             cfg.global_from_local or "",
             tuple(cfg.local_extra),
+            cfg.image_norm,
+            cfg.image_input_size,
+            cfg.local_adapter,
         )
         self.text = TextEncoder(
             cfg.text_model,
@@ -462,7 +519,7 @@ class DualEncoder(nn.Module):
             cfg.freeze_text_layers,
             config=text_config,
             layers=cfg.text_layers or 1,
-            head=head,
+            head=cfg.text_head or head,
             head_hidden=cfg.head_hidden,
             text_global=cfg.text_global or "cls",
         )
@@ -484,13 +541,15 @@ class DualEncoder(nn.Module):
             W, P, pad = ft.words, fi.local, ~ft.word_mask
             ft.extra["attn_out"], ft.extra["attn"] = self.word_attn(W, P, P)  # [B, M, d], [B, M, N]
             fi.extra["attn_out"], _ = self.patch_attn(P, W, W, key_padding_mask=pad)
+
     def encode_image(self, image: Tensor) -> ImageFeatures:
         return self.image(image)
 
     def encode_text(self, batch: dict) -> TextFeatures:
         "Text features from token ids, or from cached BERT outputs (`words_h`, `attn`, `cls_h`; `plan.textcache`)."
         if "words_h" in batch:
-            return self.text.project(batch["words_h"], batch["attn"], batch["cls_h"], batch["n_words"], batch["stop"])
+            b = batch
+            return self.text.project(b["words_h"], b["attn"], b["cls_h"], b["n_words"], b["stop"], b.get("sep_h"))
         return self.text(
             batch["input_ids"], batch["attention_mask"], batch["word_index"], batch["n_words"], batch.get("stop")
         )

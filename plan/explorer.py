@@ -24,6 +24,7 @@ from .data.dataset import load_cached
 from .encoders import DualEncoder, load_tokenizer
 from .evaluation.grounding import Grounder, Protocol
 from .losses import mgca_word_weights
+from .published import load_published, parse_model
 from .readout import Readout, readout_for
 from .viz import KIND_LABEL
 
@@ -60,7 +61,11 @@ class AlignmentExplorer(Grounder):
 
     @classmethod
     def from_dir(cls, path: str | Path, protocol: Protocol | None = None, device: str = "cpu") -> AlignmentExplorer:
-        """Load a run folder (with `model/` and `config.yaml`: its protocol and native read-out) or a model directory."""
+        """Load a run folder (with `model/` and `config.yaml`: its protocol and native read-out), a model directory, or a
+        published checkpoint (`biovil:<folder>`, `gloria:<file>`, …: its own protocol and read-out)."""
+        if parse_model(path)[0] is not None:
+            model, tok, cfg, ro = load_published(path)
+            return cls(model, tok, protocol or Protocol.from_eval(cfg.eval), device, ro)
         p = Path(path)
         run = p if (p / "model").exists() else None
         mdir = p / "model" if run else p

@@ -63,8 +63,19 @@ def data_folder(value: str, name: str = "data_dir") -> Path | None:
     return p
 
 
-def model_folder(value: str, name: str) -> Path:
-    "A run folder holding `model/`, or a model directory (`model.safetensors`)."
+def model_folder(value: str, name: str) -> Path | str:
+    """A run folder holding `model/`, a model directory (`model.safetensors`), or a published checkpoint
+    `biovil:<folder>`, `gloria:<file.ckpt>`, … (`plan.published`; returned as given, its path checked)."""
+    from plan.published import PUBLISHED, parse_model
+
+    try:
+        kind, path, text = parse_model(value)
+    except ValueError as e:
+        bad(name, value, str(e).split(": ", 1)[-1])
+    if kind is not None:
+        if not user_path(str(path)).exists():
+            bad(name, value, f"no such file or folder: {user_path(str(path))}")
+        return f"{kind}:{user_path(str(path))}" + (f"?text={text}" if text else "")
     p = user_path(value)
     mdir = p / "model" if (p / "model").is_dir() else p
     if not (mdir / "model.safetensors").exists():
@@ -72,7 +83,7 @@ def model_folder(value: str, name: str) -> Path:
             name,
             value,
             f"no trained model there ({mdir / 'model.safetensors'} is missing): give a run folder "
-            "(nbs/pretrain.ipynb's out_dir) or a model directory",
+            f"(nbs/pretrain.ipynb's out_dir), a model directory or a published model ({' | '.join(f'{k}:<path>' for k in PUBLISHED)})",
         )
     return p
 

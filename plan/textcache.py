@@ -68,7 +68,7 @@ class TextCache:
         dev = next(encoder.parameters()).device
         was = encoder.training
         encoder.eval()
-        words, attn, stop, cls_, lens = [], [], [], [], []
+        words, attn, stop, cls_, sep_, lens = [], [], [], [], [], []
         for s in range(0, len(uniq), batch_size):
             b = collator.tokenize(uniq[s : s + batch_size])
             h = encoder.hidden(*(b[k].to(dev) for k in ("input_ids", "attention_mask", "word_index", "n_words")))
@@ -78,10 +78,12 @@ class TextCache:
                 stop.append(b["stop"][i, :n])
                 lens.append(n)
             cls_.append(h["cls_h"].float().cpu())
+            sep_.append(h["sep_h"].float().cpu())
         encoder.train(was)
         off = torch.zeros(len(lens) + 1, dtype=torch.long)
         off[1:] = torch.tensor(lens).cumsum(0)
         t = dict(words=torch.cat(words), attn=torch.cat(attn), stop=torch.cat(stop), offsets=off, cls=torch.cat(cls_))
+        t["sep"] = torch.cat(sep_)
         return cls(t, [_text_id(x) for x in uniq], key)
 
     def batch(self, texts: list[str]) -> dict[str, Tensor]:
@@ -101,6 +103,8 @@ class TextCache:
             cls_h=self.t["cls"][rows],
             n_words=n,
         )
+        if "sep" in self.t:  # caches written before it was kept have none (only GLoRIA's sentence uses it)
+            out["sep_h"] = self.t["sep"][rows]
         for i, r in enumerate(rows):
             a, b = int(off[r]), int(off[r + 1])
             out["words_h"][i, : b - a] = self.t["words"][a:b]
@@ -138,8 +142,10 @@ class TextCache:
         except Exception as e:  # safetensors raises several kinds on a truncated or foreign file
             raise TextCacheError(f"{path}: unreadable text cache ({type(e).__name__}: {e})") from e
         need = {"words", "attn", "stop", "offsets", "cls"}
-        if set(t) != need or len(t["offsets"]) != len(ids) + 1 or len(t["cls"]) != len(ids):
+        if not need <= set(t) <= need | {"sep"} or len(t["offsets"]) != len(ids) + 1 or len(t["cls"]) != len(ids):
             raise TextCacheError(f"{path}: inconsistent text cache (tensors {sorted(t)}, {len(ids)} texts)")
+        if "sep" in t and len(t["sep"]) != len(ids):
+            raise TextCacheError(f"{path}: inconsistent text cache (sep rows do not add up)")
         if int(t["offsets"][-1]) != len(t["words"]) or not len(t["words"]) == len(t["attn"]) == len(t["stop"]):
             raise TextCacheError(f"{path}: inconsistent text cache (word rows do not add up)")
         return cls(t, ids, meta.get("key", ""))

@@ -46,8 +46,18 @@ def lab(tmp_path):
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
+    from plan.data.adapters import ensure_data
+    from plan.presets import load_experiment
+    from plan.published import random_biovil
+    from plan.train import train
+
+    cfg, _ = load_experiment("smoke", {"train.device": "cpu"})  # a PLAN run, and a BioViL in its published layout
+    cfg.data.data_dir = str(ensure_data(cfg))
+    train(cfg, tmp_path / "plan-run", progress=False)
+    random_biovil(tmp_path / "biovil")
     nb = load_notebook_node(str(ROOT / "nbs" / "explore.ipynb"))
-    nb = parameterize_notebook(nb, dict(smoke=True, model="untrained", out_dir=str(tmp_path / "out")))
+    params = dict(smoke=True, model=str(tmp_path / "plan-run"), compare_model=f"biovil:{tmp_path / 'biovil'}")
+    nb = parameterize_notebook(nb, params | dict(out_dir=str(tmp_path / "out")))
     nbformat.write(nb, tmp_path / "explore.ipynb")
     settings = tmp_path / "lab-settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
@@ -160,6 +170,8 @@ def test_click_word_changes_overlay(lab):
             )
             errors = page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']", has_text="Error")
             assert errors.count() == 0, errors.first.inner_text()
+            assert page.locator(".widget-image").count() >= 2  # the PLAN run beside the converted BioViL
+            assert page.locator(".widget-label", has_text="biovil").count() >= 1
             img = page.locator(".widget-image").first
             img.scroll_into_view_if_needed()
             img.evaluate(DECODED)

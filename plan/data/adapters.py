@@ -283,7 +283,9 @@ def synthcxr_spec(cfg: ExperimentConfig) -> dict:
         version=GENERATOR_VERSION,
         seed=d.synth_seed,
         size=d.synth_size,
-        splits=dict(train=d.synth_train, validate=d.synth_val, test=d.synth_test, shift=d.synth_shift, rsna=d.synth_rsna),
+        splits=dict(
+            train=d.synth_train, validate=d.synth_val, test=d.synth_test, shift=d.synth_shift, rsna=d.synth_rsna
+        ),
     )
 
 
@@ -300,7 +302,9 @@ def ensure_data(cfg: ExperimentConfig, workers: int = 2) -> Path:
     when the folder holds another generator version or other sizes (it is ours: generated, never a user's data)."""
     root = data_path(cfg)
     synth = cfg.data.dataset.startswith("synthcxr")
-    if (root / "manifest.csv").exists() and not (synth and cfg.data.data_dir == "" and _generated_with(root) != synthcxr_spec(cfg)):
+    if (root / "manifest.csv").exists() and not (
+        synth and cfg.data.data_dir == "" and _generated_with(root) != synthcxr_spec(cfg)
+    ):
         return root
     if not synth:
         raise FileNotFoundError(f"{root}/manifest.csv is missing: prepare {cfg.data.dataset} with data_prep/prepare.py")

@@ -166,9 +166,18 @@ def sample_findings(rng: np.random.Generator, rates: dict | None = None, **kw) -
                 f.side = "bilateral" if rng.random() < 0.2 else str(rng.choice(["right", "left"]))
                 f.zone, f.loc = "lower", "none" if rng.random() < 0.2 else "side"
             elif cat == "pneumothorax":
-                f.side, f.kind = str(rng.choice(["right", "left"])), str(rng.choice(["apical", "lateral", "basal"], p=[0.5, 0.3, 0.2]))
+                f.side, f.kind = (
+                    str(rng.choice(["right", "left"])),
+                    str(rng.choice(["apical", "lateral", "basal"], p=[0.5, 0.3, 0.2])),
+                )
                 f.zone = {"apical": "upper", "lateral": "mid", "basal": "lower"}[f.kind]
-                f.loc = "none" if rng.random() < 0.2 else "side_zone" if f.kind == "apical" and rng.random() < 0.5 else "side"
+                f.loc = (
+                    "none"
+                    if rng.random() < 0.2
+                    else "side_zone"
+                    if f.kind == "apical" and rng.random() < 0.5
+                    else "side"
+                )
             elif cat == "edema":
                 f.side = "bilateral" if rng.random() < 0.5 else str(rng.choice(["right", "left"]))
                 f.loc = "none" if f.side == "bilateral" and rng.random() < 0.8 else "side"
@@ -182,7 +191,9 @@ def sample_findings(rng: np.random.Generator, rates: dict | None = None, **kw) -
         out.append(Finding("nodule", size=s, severity=_severity("nodule", s), reported=bool(rng.random() < 0.3)))
     for cat, rate in (("support_devices", "devices"), ("ecg_leads", "leads"), ("granuloma", "granuloma")):
         if rng.random() < r[rate]:
-            out.append(Finding(cat, "bilateral", "upper", reported=cat == "support_devices" and bool(rng.random() < 0.6)))
+            out.append(
+                Finding(cat, "bilateral", "upper", reported=cat == "support_devices" and bool(rng.random() < 0.6))
+            )
     return out
 
 # %% ../../nbs/10_phantom.ipynb #77e050f0
@@ -191,7 +202,9 @@ def _smooth_noise(rng, shape, sigma):
     f = int(sigma // 3) if sigma >= 6 else 1
     if f == 1:
         return ndi.gaussian_filter(rng.standard_normal(shape).astype(np.float32), sigma, mode="reflect")
-    small = ndi.gaussian_filter(rng.standard_normal([-(-n // f) for n in shape]).astype(np.float32), sigma / f, mode="reflect")
+    small = ndi.gaussian_filter(
+        rng.standard_normal([-(-n // f) for n in shape]).astype(np.float32), sigma / f, mode="reflect"
+    )
     return ndi.zoom(small, f, order=1)[: shape[0], : shape[1]] / f
 
 
@@ -323,7 +336,7 @@ def _amplitude(rng, f: Finding, noise: float) -> float:
 
 
 def _draw_finding(f: Finding, img: np.ndarray, rng, geo: dict) -> np.ndarray:
-    u, v, lungs, heart, S, half = geo["u"], geo["v"], geo["lungs"], geo["heart"], geo["S"], geo["half"]
+    u, v, lungs, heart, S = geo["u"], geo["v"], geo["lungs"], geo["heart"], geo["S"]
     lv0, lv1 = geo["lv"]
     c = f.category
     if c in FOCAL:

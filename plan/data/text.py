@@ -167,7 +167,9 @@ def _where(f: Finding) -> tuple[str, str, str]:
         return side, side, f"in the {side} lung" if side != "bilateral" else "in both lungs"
     if side == "bilateral":
         return side, f"bilateral {f.zone} zone", f"in both {f.zone} zones"
-    lobe = {"upper": "upper lobe", "mid": "middle lobe" if side == "right" else "lingula", "lower": "lower lobe"}[f.zone]
+    lobe = {"upper": "upper lobe", "mid": "middle lobe" if side == "right" else "lingula", "lower": "lower lobe"}[
+        f.zone
+    ]
     return side, f"{side} {lobe}", f"in the {side} {f.zone} lung"
 
 
@@ -221,7 +223,15 @@ def openi_sentences(path: str | None = None) -> dict[str, tuple[str, ...]]:
     return {k: tuple(sorted(v)) for k, v in out.items()}
 
 
-LUNG_FINDINGS = {"atelectasis", "consolidation", "edema", "lung_opacity", "pleural_effusion", "pneumonia", "pneumothorax"}
+LUNG_FINDINGS = {
+    "atelectasis",
+    "consolidation",
+    "edema",
+    "lung_opacity",
+    "pleural_effusion",
+    "pneumonia",
+    "pneumothorax",
+}
 
 
 def write_report(
@@ -238,7 +248,6 @@ def write_report(
     nouns, frames = BANKS[bank], FRAMES[bank]
     told = [f for f in findings if f.reported and f.category in nouns]
     drawn = {f.category for f in findings}
-    pos = {f.category for f in told}
     sents, phrases, imp = [], [], []
     for f in told:
         noun = _fill(str(rng.choice(nouns[f.category])), f, rng)

@@ -227,6 +227,7 @@ def evaluate_detection(
         if f == max(fracs):
             out["examples"] = [
                 dict(key=k, gt=g.tolist(), boxes=p[0][:3].tolist(), scores=p[1][:3].tolist())
-                for k, g, p in [x for x in zip(te.key, gts, preds) if len(x[1])][:3] + [x for x in zip(te.key, gts, preds) if not len(x[1])][:1]
+                for k, g, p in [x for x in zip(te.key, gts, preds) if len(x[1])][:3]
+                + [x for x in zip(te.key, gts, preds) if not len(x[1])][:1]
             ]
     return out

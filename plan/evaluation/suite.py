@@ -8,6 +8,7 @@ Docs: https://github.com/plan-cxr/plan/evaluate.html.md"""
 # %% ../../nbs/45_evaluate.ipynb #2ee9eea1
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import time
@@ -26,11 +27,12 @@ from .probe import evaluate_probe
 from .retrieval import evaluate_retrieval
 from .zeroshot import evaluate_zeroshot
 from ..progress import phase
+from ..published import PUBLISHED, load_published, parse_model
 from ..readout import TUNED, Readout, readout_for
 
 # %% auto #0
-__all__ = ['EVAL_VERSION', 'HEADLINE', 'TASKS', 'metric', 'headline', 'controls_table', 'load_run', 'untrained_twin', 'Context',
-           'has_split', 'Task', 'parse_tasks', 'evaluate']
+__all__ = ['EVAL_VERSION', 'HEADLINE', 'TASKS', 'metric', 'headline', 'controls_table', 'load_run', 'native_readout',
+           'untrained_twin', 'Context', 'has_split', 'Task', 'parse_tasks', 'evaluate']
 
 # %% ../../nbs/45_evaluate.ipynb #4f37bb1d
 # bumped whenever scoring changes what a model's numbers are, so saved metrics from older scoring are redone:
@@ -116,7 +118,11 @@ def controls_table(m: dict, met: str = "pointing", name: str = "native"):
 
 # %% ../../nbs/45_evaluate.ipynb #301ca5cc
 def load_run(run_dir: str | Path) -> tuple[DualEncoder, object, ExperimentConfig | None, Path]:
-    "The model, tokenizer and config of a run folder (or a bare model directory); errors name what is missing."
+    """The model, tokenizer and config of a run folder, a bare model directory, or a published checkpoint named
+    `biovil:<folder>`, `gloria:<file>`, … (`plan.published`); errors name what is missing."""
+    if parse_model(run_dir)[0] is not None:
+        model, tok, cfg, _ = load_published(run_dir)
+        return model.eval(), tok, cfg, parse_model(run_dir)[1]
     run = Path(run_dir)
     mdir = run / "model" if (run / "model").exists() else run
     if not (mdir / "model.safetensors").exists():
@@ -126,6 +132,15 @@ def load_run(run_dir: str | Path) -> tuple[DualEncoder, object, ExperimentConfig
         )
     cfg = load_config(run / "config.yaml") if (run / "config.yaml").exists() else None
     return DualEncoder.from_pretrained(mdir).eval(), load_tokenizer(str(mdir)), cfg, mdir
+
+
+def native_readout(run_dir: str | Path, cfg: ExperimentConfig | None) -> Readout:
+    "A model's own read-out: a published model's (`plan.published.PUBLISHED`), else its run's (`readout_for`)."
+    name = parse_model(run_dir)[0]
+    if name is not None:
+        return PUBLISHED[name][1]
+    run = Path(run_dir) if (Path(run_dir) / "model").exists() else None
+    return readout_for(cfg, run)
 
 
 def untrained_twin(cfg: ExperimentConfig) -> DualEncoder:
@@ -286,7 +301,7 @@ def parse_tasks(tasks: str | list[str]) -> list[str]:
 
 
 def evaluate(
-    run_dir: str | Path,  # a run folder (with model/ and config.yaml) or a model directory
+    run_dir: str | Path,  # a run folder (with model/ and config.yaml), a model directory, or `biovil:<folder>` …
     tasks: str | list[str] | None = None,  # names from `TASKS`, or "all"; None: the run's `eval.tasks`
     out_dir: str | Path | None = None,  # where metrics.json (+ per-phrase table, zero-shot scores) go
     data_dir: str | Path = "",  # prepared data; empty: the run's own
@@ -294,26 +309,35 @@ def evaluate(
     baseline: bool = False,  # also score the untrained model of the same architecture
     smoke: bool = False,  # small subsets (tests)
     tune: bool = True,  # choose the native read-out's τ on validation (once: kept in the run's readout.json)
+    split: str | None = None,  # test | val: the split every task reads; None: the run's eval.grounding_split
 ) -> dict:
     "Evaluate a pre-trained run on `tasks`; returns the metrics and writes `out_dir/metrics.json`."
     want = parse_tasks(tasks) if tasks is not None else None  # a bad name fails before any loading
     model, tok, cfg, mdir = load_run(run_dir)
     if want is None:
         want = parse_tasks(cfg.eval.tasks if cfg else ["grounding", "retrieval", "zeroshot"])
-    root = Path(data_dir) if data_dir else Path(cfg.data.data_dir) if cfg else None
+    if split is not None:  # choices are made on val; results are read on test
+        if split not in ("test", "val"):
+            raise ValueError(f"split {split!r}; expected test | val")
+        cfg = copy.deepcopy(cfg) if cfg is not None else ExperimentConfig()
+        cfg.eval.grounding_split = split
+    root = Path(data_dir) if data_dir else Path(cfg.data.data_dir) if cfg and cfg.data.data_dir else None
     if root is None or not (root / "manifest.csv").exists():
         raise FileNotFoundError(f"{root}: no prepared data (manifest.csv); pass data_dir")
     out = Path(out_dir) if out_dir else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-    run = Path(run_dir) if (Path(run_dir) / "model").exists() else None
-    ro = readout_for(cfg, run)
+    published = parse_model(run_dir)[0] is not None
+    run = Path(run_dir) if not published and (Path(run_dir) / "model").exists() else None
+    ro = native_readout(run_dir, cfg)
     tuned_before = run is not None and (run / TUNED).exists()
     c = Context(model, tok, root, cfg, device, smoke, out, ro, tune=tune and not tuned_before)
     m = {"eval_version": EVAL_VERSION, "model": str(mdir), "data": str(root), "tasks": want, **_tasks(c, want)}
     if "grounding" in want and c.tune and run is not None and not smoke:
         (run / TUNED).write_text(json.dumps(dict(readout=c.readout.asdict(), chosen_on="val"), indent=1))
-    if baseline and cfg is not None:
+    if published:
+        m["published"] = str(run_dir)
+    if baseline and cfg is not None and not published:
         twin = Context(untrained_twin(cfg), tok, root, cfg, device, smoke, None, c.readout)
         with phase("untrained"):
             m["untrained"] = _tasks(twin, [t for t in want if TASKS[t].cheap])

@@ -84,7 +84,9 @@ def evaluate_zeroshot(
     iv, _ = embed(model, tokenizer, root, r5, resize, crop, batch_size, device, desc="zero-shot 5×N")
     ce = class_embeddings(model, tokenizer, PROMPTS, device)
     y = np.array([names.index(c) for c in r5.cls])
-    out = {"5x200": multiclass_metrics((iv @ ce.T).numpy(), y, names) | {"chance": float((np.bincount(y) / len(y)).max())}}
+    out = {
+        "5x200": multiclass_metrics((iv @ ce.T).numpy(), y, names) | {"chance": float((np.bincount(y) / len(y)).max())}
+    }
     if scores is not None:
         scores["5x200"] = (y, (iv @ ce.T).numpy(), names)
     rs = root / "rsna" / "manifest.csv"
@@ -93,7 +95,9 @@ def evaluate_zeroshot(
         m = m[m.split == ("validate" if split == "val" else split)].copy()
         pos, neg = BINARY_PROMPTS["Pneumonia"]
         ce2 = class_embeddings(model, tokenizer, {"neg": neg, "pos": pos}, device)
-        iv2, _ = embed(model, tokenizer, rs.parent, m.assign(text=""), resize, crop, batch_size, device, desc="zero-shot RSNA")
+        iv2, _ = embed(
+            model, tokenizer, rs.parent, m.assign(text=""), resize, crop, batch_size, device, desc="zero-shot RSNA"
+        )
         sc = (iv2 @ ce2.T).numpy()
         y2 = m["label:Pneumonia"].astype(float).astype(int).values
         b = multiclass_metrics(sc, y2, ["no pneumonia", "pneumonia"])
