@@ -121,6 +121,7 @@ def run_notebook(
         progress_bar=False,  # cells are not the work: the kernel reports its phases (plan.progress)
         request_save_on_cell_execute=True,
         kernel_manager_class=_logged_kernel(dst.with_suffix(".kernel.log")),  # the kernel's own stderr: a log file
+        store_widget_state=False,  # a rendered page has no kernel; the widgets' state would carry report text
     )
     if progress:
         f = out_dir / ".progress.json"

@@ -90,6 +90,10 @@ def test_synthcxr_cli(tmp_path):
             "2",
             "--n-test",
             "4",
+            "--n-shift",
+            "2",
+            "--n-rsna-train",
+            "3",
             "--size",
             "64",
             "--workers",
@@ -100,7 +104,8 @@ def test_synthcxr_cli(tmp_path):
         check=True,
     )
     s = json.loads(out.stdout)
-    assert s["n"] == 12 and (tmp_path / "s" / "ms-cxr" / "MS_CXR_Local_Alignment_v1.1.0.csv").exists()
+    assert s["n"] == 17 and (tmp_path / "s" / "ms-cxr" / "MS_CXR_Local_Alignment_v1.1.0.csv").exists()
+    assert s["splits"] == dict(train=6, validate=2, test=4, shift=2, rsna=3)
 
 
 def test_prepare_cli_help_and_errors(tmp_path):
