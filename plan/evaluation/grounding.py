@@ -156,24 +156,37 @@ class Protocol:
         return dataclasses.asdict(self) | dict(thresholds=list(self.thresholds))
 
 
+def _row(feats, i: int):
+    "Row `i` of image or text features as a batch of one (its padded words trimmed to its own)."
+    kw = {}
+    for f in dataclasses.fields(feats):
+        v = getattr(feats, f.name)
+        kw[f.name] = v[i : i + 1] if torch.is_tensor(v) else ({k: x[i : i + 1] for k, x in v.items()} if isinstance(v, dict) else v)
+    if hasattr(feats, "word_mask"):
+        m = max(int(kw["word_mask"].sum()), 1)
+        for name in ("words", "word_mask", "cls_attn", "stop", "words_raw"):
+            if kw.get(name) is not None:
+                kw[name] = kw[name][:, :m]
+    return type(feats)(**kw)
+
+
 class Grounder:
     "Maps of phrases on images for a trained model, under a protocol; image features are computed once per image."
 
     def __init__(
-        self,
-        model: DualEncoder,
-        tokenizer,
-        protocol: Protocol | None = None,
-        device: str = "cpu",
-        max_tokens: int = 112,
+        self, model: DualEncoder, tokenizer, protocol: Protocol | None = None, device: str = "cpu", max_tokens: int = 112
     ):
         self.model, self.tok, self.collate = model.eval().to(device), tokenizer, Collator(tokenizer, max_tokens)
         self.protocol, self.device = protocol or Protocol(), device
         self._cache: dict = {}
+        self._texts: dict = {}  # phrase → text features, filled in batches by `encode_texts`
+        self._held: dict = {}  # key → image features held by `encode_images` (beyond the last two)
 
     @torch.no_grad()
-    def image(self, key: str, img01: torch.Tensor):
-        "Image features and crop geometry of `key` (the two images last asked for are kept: bounded memory)."
+    def image(self, key: str, img01: torch.Tensor | None = None):
+        "Image features and crop geometry of `key` (the two images last asked for are kept, and what `encode_images` holds)."
+        if key in self._held:
+            return self._held[key]
         if key not in self._cache:
             x, geom = preprocess(img01, self.protocol.resize, self.protocol.crop)
             fi = self.model.encode_image(x.to(self.device))
@@ -181,8 +194,33 @@ class Grounder:
         return self._cache[key]
 
     @torch.no_grad()
+    def encode_images(self, items, batch_size: int = 32) -> None:
+        "Hold the features of every (key, image) of `items`, computed in batches (images of one size per batch)."
+        todo = [(k, im) for k, im in items if k not in self._held]
+        for s in range(0, len(todo), batch_size):
+            chunk = [(k, *preprocess(im, self.protocol.resize, self.protocol.crop)) for k, im in todo[s : s + batch_size]]
+            sizes = {x.shape for _, x, _ in chunk}
+            groups = [[c for c in chunk if c[1].shape == sh] for sh in sizes]
+            for grp in groups:
+                fi = self.model.encode_image(torch.cat([x for _, x, _ in grp]).to(self.device))
+                for i, (k, _, geom) in enumerate(grp):
+                    self._held[k] = (_row(fi, i), geom)
+
+    @torch.no_grad()
+    def encode_texts(self, texts, batch_size: int = 64) -> None:
+        "Compute the text features of every text of `texts` in batches, for `text` to return."
+        todo = list(dict.fromkeys(t for t in texts if t not in self._texts))
+        for s in range(0, len(todo), batch_size):
+            chunk = todo[s : s + batch_size]
+            ft = self.model.encode_text(to_device(self.collate.tokenize(chunk), self.device))
+            for i, t in enumerate(chunk):
+                self._texts[t] = _row(ft, i)
+
+    @torch.no_grad()
     def text(self, text: str):
         "Text features of `text`."
+        if text in self._texts:
+            return self._texts[text]
         return self.model.encode_text(to_device(self.collate.tokenize([text]), self.device))
 
     @torch.no_grad()
@@ -201,10 +239,7 @@ class Grounder:
         *after* the blur (mIoU's thresholds are then fractions of its peak as scored; the blur lowers a sharp peak),
         except where the native read-out is the phrase map itself."""
         native = self.original(r["native"], geom)
-        return {
-            "native": native if ro.kind == "phrase" else peak_scaled(native),
-            "phrase": self.original(r["phrase"], geom),
-        }
+        return {"native": native if ro.kind == "phrase" else peak_scaled(native), "phrase": self.original(r["phrase"], geom)}
 
     @torch.no_grad()
     def maps(self, key: str, img01: torch.Tensor, phrase: str, ro: Readout, on: tuple | None = None) -> dict:
@@ -270,6 +305,8 @@ def evaluate_grounding(
     partner = {k: keys[(i + 1) % len(keys)] for i, k in enumerate(keys)} if len(keys) > 1 else {}
     gr = Grounder(model, tokenizer, p, device)
     load = lambda k: load_cached(root / man.loc[k, "image"])[0]
+    gr.encode_texts([phrase for (_, phrase), _ in groups])
+    gr.encode_images(track([(k, load(k)) for k in keys], "grounding: images", unit="image"))
     rows = []
     for (key, phrase), d in track(groups, "grounding", unit="phrase"):
         img = load(key)
@@ -323,9 +360,7 @@ def mask_map(mask: np.ndarray, grid: int, p: Protocol) -> np.ndarray:
     H, W = m.shape
     _, geom = preprocess(m, p.resize, p.crop)
     s, i, j = geom[:3]
-    up = F.interpolate(m[None, None], size=(round(H * s), round(W * s)), mode="area")[
-        ..., i : i + p.crop, j : j + p.crop
-    ]
+    up = F.interpolate(m[None, None], size=(round(H * s), round(W * s)), mode="area")[..., i : i + p.crop, j : j + p.crop]
     cells = F.adaptive_avg_pool2d(up, grid)[0, 0].numpy()
     return peak_scaled(to_original(cells, geom, p.sigma, mode=p.resample))
 
@@ -394,16 +429,12 @@ def text_prior(
     def fn(phrase, d, shape):
         cat, loc = phrase_prior_key(d.category.iloc[0], phrase)
         m = priors.get((cat, loc), priors.get((cat, None), priors.get((None, None))))
-        return F.interpolate(torch.from_numpy(m)[None, None], size=shape, mode="bilinear", align_corners=False)[
-            0, 0
-        ].numpy()
+        return F.interpolate(torch.from_numpy(m)[None, None], size=shape, mode="bilinear", align_corners=False)[0, 0].numpy()
 
     return mask_scores(data_root, fn, grid, protocol, limit)
 
 
-def grounding_controls(
-    data_root: str | Path, grid: int, protocol: Protocol | None = None, limit: int | None = None
-) -> dict:
+def grounding_controls(data_root: str | Path, grid: int, protocol: Protocol | None = None, limit: int | None = None) -> dict:
     """The controls every grounding table carries (the model's own shuffled-image control comes with its scores):
     `text_prior` (the phrase's words alone), `oracle` (its true boxes on the model's grid), `flat` (a map of ones:
     mIoU's floor; CNR 0) and `chance` (pointing at a random pixel: the boxes' area fraction)."""
@@ -450,6 +481,7 @@ def tune_readout(
     rhos = sorted({base.rho, 1.0}) if base.kind == "soft_region" else [base.rho]
     cands = [base.replace(tau=base.tau * f, rho=r) for r in rhos for f in grid]
     gr = Grounder(model, tokenizer, p, device)
+    gr.encode_texts([phrase for (_, phrase), _ in groups])
     rows = []
     for (key, phrase), d in track(groups, "read-out τ on validation", unit="phrase"):
         fi, geom = gr.image(key, load_cached(root / man.loc[key, "image"])[0])
