@@ -14,14 +14,17 @@ import typing
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .config import ExperimentConfig
 from .evaluation.suite import HEADLINE
 
 # %% auto #0
-__all__ = ['VARIANTS', 'DEFAULT_VARIANTS', 'TUNE_LRS', 'TUNE_METRIC', 'Variant', 'list_variants', 'variant_config', 'collect',
-           'summarize', 'paired', 'verdict', 'method_of', 'run_once', 'tune', 'chosen_lrs', 'tuned_config']
+__all__ = ['VARIANTS', 'DEFAULT_VARIANTS', 'PROTOCOL', 'TUNE_LRS', 'ITEM_METRICS', 'Variant', 'list_variants', 'variant_config',
+           'collect', 'summarize', 'paired', 'verdict', 'ComparisonProtocol', 'criterion', 'method_of', 'tuning_group',
+           'run_folder', 'run_once', 'tune', 'chosen_lrs', 'tuned_config', 'grounding_stat', 'paired_bootstrap',
+           'run_items', 'metric_items', 'summary_table', 'paired_table', 'prior_breakdown']
 
 # %% ../nbs/54_compare.ipynb #b20a915b
 @dataclass(frozen=True)
@@ -62,24 +65,22 @@ VARIANTS: dict[str, Variant] = {
     "plan -within": Variant(
         {"loss.within_pair": False}, base="plan", about="our variant: no within-pair term (it learns position codes)"
     ),
-    # ablations: PLAN with one thing removed
-    "plan -suppression": Variant(
+    # ablations: the default PLAN (`plan -within`) with one more thing removed
+    "plan -within -suppression": Variant(
         {"loss.word_importance": False, "loss.sparsify": False, "loss.stop_words": False, "data.negation": False},
         "ablation",
         "no suppression at all: no α, no top-ρ, no stop-word or negation masks",
-        base="plan",
+        base="plan -within",
     ),
-    "plan -importance": Variant({"loss.word_importance": False}, "ablation", "no word importance α", base="plan"),
-    "plan -sparsify": Variant({"loss.sparsify": False}, "ablation", "no top-ρ sparsification", base="plan"),
-    "plan -negation": Variant({"data.negation": False}, "ablation", "negated words not suppressed", base="plan"),
-    "plan -progressive": Variant(
-        {}, "ablation", "one refinement step at the last step's τ_l and ρ", base="plan", transform=_one_step_same_last
+    "plan -within -importance": Variant({"loss.word_importance": False}, "ablation", "no word importance α", base="plan -within"),
+    "plan -within -sparsify": Variant({"loss.sparsify": False}, "ablation", "no top-ρ sparsification", base="plan -within"),
+    "plan -within -negation": Variant({"data.negation": False}, "ablation", "negated words not suppressed", base="plan -within"),
+    "plan -within -progressive": Variant(
+        {}, "ablation", "one refinement step at the last step's τ_l and ρ", base="plan -within",
+        transform=_one_step_same_last,
     ),
-    "plan -stages": Variant(
-        {},
-        "ablation",
-        "no curriculum: every stage at full weight, suppressed, same τ/ρ",
-        base="plan",
+    "plan -within -stages": Variant(
+        {}, "ablation", "no curriculum: every stage at full weight, suppressed, same τ/ρ", base="plan -within",
         transform=_no_curriculum,
     ),
     # diagnostics, run on demand
@@ -191,20 +192,78 @@ def verdict(p: pd.DataFrame, ref: str = "plan") -> list[str]:
     return lines
 
 # %% ../nbs/54_compare.ipynb #7a1e0c02
-TUNE_LRS = (3e-4, 1e-3, 3e-3)  # train.lr values tried for every method alike
-TUNE_METRIC = ("grounding", "pointing_native")  # on the validation phrases; higher is better
+@dataclass(frozen=True)
+class ComparisonProtocol:
+    "What the comparison runs and how it chooses; shown at the top of `compare.html`."
+
+    methods: tuple = ("clip", "biovil", "gloria", "mgca", "plan", "plan -within")
+    ablations: tuple = tuple(k for k, v in VARIANTS.items() if v.kind == "ablation")
+    reference: str = "plan -within"  # the PLAN every difference is taken against: the one the default preset trains
+    lrs: tuple = (7.5e-4, 1.5e-3, 3e-3, 6e-3)  # log-spaced (×2); the comparison's learning-rate grid
+    extend_edges: bool = True  # a choice at an edge adds one point on that side, once, for every method
+    tuning_seed: int = 100  # not an evaluation seed
+    seeds: int = 5  # evaluation seeds per method (0 … seeds−1)
+    ablation_seeds: int = 3
+    criterion: str = "0.5 · validation pointing (native read-out) + 0.5 · validation P@1 (mean of both directions)"
+    tasks: str = "grounding,retrieval,zeroshot"
+    n_boot: int = 2000  # bootstrap replicates (test items and seeds resampled together)
+
+    def table(self):
+        "The protocol as a two-column table."
+        return pd.DataFrame(
+            [
+                ("methods", ", ".join(self.methods)),
+                ("ablations (of the reference)", ", ".join(self.ablations)),
+                ("reference (differences are reference − other)", self.reference),
+                ("budget", "the cpu preset's schedule for every run (epochs, stages, batch, data order)"),
+                ("learning rates tried per method", ", ".join(f"{x:g}" for x in self.lrs) + (" (+1 at an edge, once)" if self.extend_edges else "")),
+                ("tuning", f"one run per rate at seed {self.tuning_seed}, scored on the validation split only"),
+                ("criterion", self.criterion),
+                ("native read-out τ", "chosen in every run on the validation phrases (native CNR), × ¼ … 4 of its training value"),
+                ("evaluation seeds", f"{self.seeds} per method, {self.ablation_seeds} per ablation"),
+                ("splits scored", "test (every task) and shift (grounding)"),
+                ("intervals", f"95 % percentile bootstrap, {self.n_boot} replicates, test items and seeds resampled"),
+                ("'ahead'", "only where the interval excludes zero"),
+            ],
+            columns=["", "value"],
+        ).set_index("")
+
+
+PROTOCOL = ComparisonProtocol()
+TUNE_LRS = PROTOCOL.lrs  # kept for callers of the earlier name
+
+
+def criterion(m: dict) -> float:
+    "The tuning criterion of a run's validation metrics: `PROTOCOL.criterion`."
+    g, r = m.get("grounding", {}), m.get("retrieval", {})
+    p1 = (r.get("precision_i2t@1", float("nan")) + r.get("precision_t2i@1", float("nan"))) / 2
+    return 0.5 * g.get("pointing_native", float("nan")) + 0.5 * p1
 
 
 def method_of(variant: str) -> str:
-    "The loss method a variant trains with (its tuning group)."
+    "The loss method a variant trains with."
     return variant_config(ExperimentConfig(), variant, 0).loss.method
 
 
-def run_once(cfg: ExperimentConfig, run: Path, tasks: str, device: str = "cpu", smoke: bool = False) -> Path:
-    """Train `cfg` into `run` and evaluate `tasks` into `run/eval`; returns its `metrics.json`. A run already scored
-    with this very config (as training records it: `resolve_method`) by the current scoring is reused; one trained but
-    scored by older code (`EVAL_VERSION`) is scored again without retraining; an interrupted one resumes; one trained
-    with another config starts over."""
+def tuning_group(variant: str) -> str:
+    "Whose learning rate a variant uses: its own if it is a method of the comparison, else its base method's."
+    v = VARIANTS[variant]
+    return variant if v.kind == "method" or not v.base else tuning_group(v.base)
+
+
+def run_folder(out: str | Path, variant: str, seed: int | None = None, lr: float | None = None) -> Path:
+    "Where one run of the comparison lives: `<out>/<variant>/seed<k>` (tuning: `<out>/tuning/<variant>/lr<lr>`)."
+    name = variant.replace(" ", "_")
+    return Path(out) / "tuning" / name / f"lr{lr:g}" if lr is not None else Path(out) / name / f"seed{seed}"
+
+
+def run_once(
+    cfg: ExperimentConfig, run: Path, tasks: str, device: str = "cpu", smoke: bool = False, split: str | None = None
+) -> Path:
+    """Train `cfg` into `run` and evaluate `tasks` into `run/eval` (`split`: the split every task reads); returns its
+    `metrics.json`. A run already scored with this very config (as training records it: `resolve_method`) by the
+    current scoring is reused; one trained but scored by older code (`EVAL_VERSION`) is scored again without
+    retraining; an interrupted one resumes; one trained with another config starts over."""
     from plan.config import config_hash, load_config
     from plan.evaluation.suite import EVAL_VERSION, evaluate
     from plan.losses import resolve_method
@@ -217,49 +276,241 @@ def run_once(cfg: ExperimentConfig, run: Path, tasks: str, device: str = "cpu", 
         return metrics
     if not (run / "train_summary.json").exists() or not (run / "model" / "model.safetensors").exists():
         train(cfg, run, progress=False)
-    evaluate(run, tasks, run / "eval", device=device, smoke=smoke)
+    evaluate(run, tasks, run / "eval", device=device, smoke=smoke, split=split)
     return metrics
 
 
 def tune(
     base: ExperimentConfig,
     out: str | Path,
-    methods=("clip", "biovil", "gloria", "mgca", "plan"),
-    lrs=TUNE_LRS,
-    seed: int = 0,
+    methods=PROTOCOL.methods,
+    lrs=PROTOCOL.lrs,
+    seed: int = PROTOCOL.tuning_seed,
     device: str = "cpu",
     smoke: bool = False,
+    extend: bool = PROTOCOL.extend_edges,
+    progress=None,  # called after each run (e.g. a `plan.progress.Progress`'s update)
 ) -> pd.DataFrame:
-    """Train each method at each learning rate of `lrs` (the comparison's budget, seed `seed`) into `out/<method>/
-    lr<lr>` and score it on the validation grounding phrases; one row per run (`run_once`: reused when scored)."""
-    rows = []
-    for method in methods:
-        for lr in lrs:
-            cfg = variant_config(base, method, seed)
-            cfg.train.lr, cfg.eval.grounding_split = lr, "val"
-            metrics = run_once(cfg, Path(out) / method / f"lr{lr:g}", "grounding", device, smoke)
-            g = json.loads(metrics.read_text())["grounding"]
-            rows.append(
-                dict(
-                    method=method,
-                    lr=lr,
-                    pointing_val=g["pointing_native"],
-                    cnr_val=g["cnr_native"],
-                    n_phrases_val=g["protocol"]["n_phrases"],
-                    split=g["protocol"]["split"],
+    """Train each method at each learning rate (the comparison's budget, seed `seed`) into `out/tuning/<method>/lr<lr>`
+    and score it on the **validation** split (grounding, retrieval, zero-shot); one row per run with `criterion`. A
+    method whose best rate is at an edge of the grid makes the grid grow by one point (×2) on that side for every
+    method, once."""
+    lrs = sorted(lrs)
+
+    def score(lr_list):
+        rows = []
+        for method in methods:
+            for lr in lr_list:
+                cfg = variant_config(base, method, seed)
+                cfg.train.lr = lr
+                m = json.loads(run_once(cfg, run_folder(out, method, lr=lr), PROTOCOL.tasks, device, smoke, "val").read_text())
+                g, r = m["grounding"], m["retrieval"]
+                rows.append(
+                    dict(
+                        method=method,
+                        lr=lr,
+                        criterion=criterion(m),
+                        pointing_val=g["pointing_native"],
+                        cnr_val=g["cnr_native"],
+                        p1_val=(r.get("precision_i2t@1", np.nan) + r.get("precision_t2i@1", np.nan)) / 2,
+                        split=g["protocol"]["split"],
+                    )
                 )
-            )
+                if progress:
+                    progress()
+        return rows
+
+    rows = score(lrs)
+    if extend:
+        best = chosen_lrs(pd.DataFrame(rows))
+        more = ([lrs[0] / 2] if any(b == lrs[0] for b in best.values()) else []) + (
+            [lrs[-1] * 2] if any(b == lrs[-1] for b in best.values()) else []
+        )
+        rows += score(more)
     return pd.DataFrame(rows)
 
 
-def chosen_lrs(tab: pd.DataFrame, metric: str = "pointing_val") -> dict[str, float]:
+def chosen_lrs(tab: pd.DataFrame, metric: str = "criterion") -> dict[str, float]:
     "Each method's learning rate with the best validation `metric` (ties: the smaller rate)."
     best = tab.sort_values(["method", metric, "lr"], ascending=[True, False, True]).groupby("method").head(1)
     return dict(zip(best.method, best.lr))
 
 
 def tuned_config(base: ExperimentConfig, name: str, seed: int, lrs: dict[str, float]) -> ExperimentConfig:
-    "`variant_config` with the learning rate tuning chose for the variant's method (unchanged when not tuned)."
+    "`variant_config` with the learning rate tuning chose for the variant's group (unchanged when not tuned)."
     cfg = variant_config(base, name, seed)
-    cfg.train.lr = lrs.get(method_of(name), cfg.train.lr)
+    cfg.train.lr = lrs.get(tuning_group(name), cfg.train.lr)
     return cfg
+
+# %% ../nbs/54_compare.ipynb #7a1e0c05
+def grounding_stat(per_cat: np.ndarray):
+    "A statistic over phrases: the mean over categories of the per-category means (MS-CXR's aggregate)."
+    cats, inv = np.unique(per_cat, return_inverse=True)
+    n = np.bincount(inv, minlength=len(cats)).astype(float)
+
+    def stat(x: np.ndarray, idx: np.ndarray) -> float:
+        s = np.bincount(inv[idx], weights=x[idx], minlength=len(cats))
+        c = np.bincount(inv[idx], minlength=len(cats))
+        return float(np.mean(s[c > 0] / c[c > 0]))
+
+    return stat, inv, len(cats), n
+
+
+def paired_bootstrap(
+    ref: dict[int, np.ndarray],  # seed → per-item values of the reference
+    other: dict[int, np.ndarray],  # seed → per-item values of the other method (the same items, in the same order)
+    strata: np.ndarray | None = None,  # per item: its category (items are resampled within it), None: one stratum
+    n_boot: int = 2000,
+    seed: int = 0,
+    stat=None,  # (values, item indices) → statistic; default: the mean (with strata: the mean of stratum means)
+) -> dict:
+    """Mean over the common seeds of stat(ref) − stat(other), and its 95 % percentile interval from `n_boot`
+    replicates resampling seeds and items together."""
+    seeds = sorted(set(ref) & set(other))
+    x0 = next(iter(ref.values()))
+    n_items = len(x0[0]) if isinstance(x0, tuple) else len(x0)  # a tuple: arrays that share the item axis (AUROC)
+    if stat is None:
+        if strata is None:
+            stat = lambda x, idx: float(x[idx].mean())
+        else:
+            stat = grounding_stat(np.asarray(strata))[0]
+    if strata is None:
+        groups = [np.arange(n_items)]
+    else:
+        s = np.asarray(strata)
+        groups = [np.flatnonzero(s == c) for c in np.unique(s)]
+    full = np.arange(n_items)
+    point = float(np.mean([stat(ref[k], full) - stat(other[k], full) for k in seeds]))
+    rng = np.random.default_rng(seed)
+    reps = np.empty(n_boot)
+    for b in range(n_boot):
+        ks = rng.choice(seeds, len(seeds), replace=True)
+        idx = np.concatenate([g[rng.integers(0, len(g), len(g))] for g in groups])
+        reps[b] = np.mean([stat(ref[k], idx) - stat(other[k], idx) for k in ks])
+    lo, hi = np.percentile(reps, [2.5, 97.5])
+    return dict(n_seeds=len(seeds), n_items=n_items, diff=point, lo=float(lo), hi=float(hi))
+
+# %% ../nbs/54_compare.ipynb #7a1e0c08
+ITEM_METRICS = {  # label: (source, column); every one higher-is-better
+    "pointing (native)": ("grounding", "pointing_native"),
+    "CNR (native)": ("grounding", "cnr_native"),
+    "mIoU (native)": ("grounding", "miou_native"),
+    "pointing (phrase map)": ("grounding", "pointing_phrase"),
+    "CNR (phrase map)": ("grounding", "cnr_phrase"),
+    "pointing (shuffled image)": ("grounding", "pointing_native_shuffled"),
+    "pointing (shift)": ("shift", "pointing_native"),
+    "CNR (shift)": ("shift", "cnr_native"),
+    "P@1 image→text": ("retrieval", "p1_i2t"),
+    "P@1 text→image": ("retrieval", "p1_t2i"),
+    "R@10 image→text": ("retrieval", "r10_i2t"),
+    "zero-shot ACC (5×N)": ("zeroshot", "acc"),
+    "zero-shot AUROC (5×N)": ("zeroshot", "auroc"),
+}
+
+
+def run_items(run: str | Path) -> dict:
+    "One run's per-item scores: {source: table or arrays} from its `eval/` folder (absent sources left out)."
+    ev, out = Path(run) / "eval", {}
+    for src, f in (("grounding", "grounding_per_phrase.csv"), ("shift", "grounding_per_phrase_shift.csv")):
+        if (ev / f).exists():
+            out[src] = pd.read_csv(ev / f, dtype={"key": str}).sort_values(["key", "phrase"]).reset_index(drop=True)
+    if (ev / "retrieval_per_query.npz").exists():
+        out["retrieval"] = dict(np.load(ev / "retrieval_per_query.npz"))
+    if (ev / "zeroshot_scores.npz").exists():
+        z = np.load(ev / "zeroshot_scores.npz")
+        out["zeroshot"] = dict(y=z["5x200_y"], scores=z["5x200_scores"])
+    return out
+
+
+def _macro_auroc(x, idx) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    y, s = x[0][idx], x[1][idx]
+    aucs = [roc_auc_score(y == c, s[:, c]) for c in range(s.shape[1]) if 0 < (y == c).sum() < len(y)]
+    return float(np.mean(aucs)) if aucs else float("nan")
+
+
+def metric_items(items: dict, label: str):
+    "(per-item values, strata, statistic) of metric `label` in one run's items; None when the run lacks it."
+    src, col = ITEM_METRICS[label]
+    if src not in items:
+        return None
+    if src in ("grounding", "shift"):
+        df = items[src]
+        return (df[col].to_numpy(float), df.category.to_numpy(), None) if col in df else None
+    if src == "retrieval":
+        return (items[src][col].astype(float), None, None) if col in items[src] else None
+    y, s = items["zeroshot"]["y"], items["zeroshot"]["scores"]
+    if col == "acc":
+        return ((s.argmax(1) == y).astype(float), None, None)
+    return ((y, s), None, _macro_auroc)
+
+
+def summary_table(runs: dict[str, dict[int, Path]], metrics=tuple(ITEM_METRICS)) -> pd.DataFrame:
+    "Mean ± sd over seeds of every metric, per variant (rows in `runs` order), from the runs' per-item scores."
+    rows = []
+    for name, by_seed in runs.items():
+        vals = {m: [] for m in metrics}
+        for run in by_seed.values():
+            items = run_items(run)
+            for m in metrics:
+                mi = metric_items(items, m)
+                if mi is None:
+                    continue
+                x, strata, stat = mi
+                idx = np.arange(len(x[0]) if isinstance(x, tuple) else len(x))
+                f = stat or (grounding_stat(strata)[0] if strata is not None else (lambda v, i: float(v[i].mean())))
+                vals[m].append(f(x, idx))
+        row = {"variant": name, "seeds": len(by_seed)}
+        for m in metrics:
+            v = np.array(vals[m], float)
+            row[m] = f"{v.mean():.3f}" + (f" ± {v.std(ddof=1):.3f}" if len(v) > 1 else "") if len(v) else ""
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("variant")
+
+
+def paired_table(
+    runs: dict[str, dict[int, Path]], ref: str = PROTOCOL.reference, metrics=tuple(ITEM_METRICS), n_boot: int = PROTOCOL.n_boot
+) -> pd.DataFrame:
+    """`ref` − every other variant, per metric: the mean difference over their common seeds and its 95 % interval from
+    the paired bootstrap over test items and seeds; `verdict`: ahead / behind / not distinguishable (the interval
+    excludes zero or not). Positive = `ref` better."""
+    cache = {n: {k: run_items(r) for k, r in by_seed.items()} for n, by_seed in runs.items()}
+    out = []
+    for other in [n for n in runs if n != ref]:
+        for m in metrics:
+            a = {k: metric_items(it, m) for k, it in cache.get(ref, {}).items()}
+            b = {k: metric_items(it, m) for k, it in cache[other].items()}
+            a, b = {k: v for k, v in a.items() if v is not None}, {k: v for k, v in b.items() if v is not None}
+            if not set(a) & set(b):
+                continue
+            k0 = next(iter(a))
+            strata, stat = a[k0][1], a[k0][2]
+            reps = n_boot if stat is None else max(200, n_boot // 4)  # AUROC replicates are slower
+            r = paired_bootstrap({k: v[0] for k, v in a.items()}, {k: v[0] for k, v in b.items()}, strata, reps, 0, stat)
+            how = f"{ref} ahead" if r["lo"] > 0 else f"{ref} behind" if r["hi"] < 0 else "not distinguishable"
+            out.append(dict(vs=other, metric=m, **r, verdict=how))
+    return pd.DataFrame(out)
+
+# %% ../nbs/54_compare.ipynb #7a1e0c09
+def prior_breakdown(runs: dict[str, dict[int, Path]], prior: pd.DataFrame) -> pd.DataFrame:
+    """How much of each variant's grounding the text prior explains: its pointing on the test phrases the prior points
+    into (`prior hits`) and on those it misses, and the share of its hits that the prior shares. A method that only
+    learned phrase → place scores ≈ 1 where the prior hits and ≈ chance where it misses."""
+    hit = prior.set_index(["key", "phrase"]).pointing_map
+    rows = []
+    for name, by_seed in runs.items():
+        per = []
+        for run in by_seed.values():
+            g = run_items(run).get("grounding")
+            if g is None:
+                continue
+            h = hit.reindex(pd.MultiIndex.from_frame(g[["key", "phrase"]])).to_numpy() > 0.5
+            p = g.pointing_native.to_numpy() > 0.5
+            per.append((p[h].mean(), p[~h].mean(), (p & h).sum() / max(p.sum(), 1)))
+        if per:
+            a = np.array(per)
+            rows.append(dict(variant=name, **dict(zip(["where the prior hits", "where it misses", "hits the prior shares"], a.mean(0)))))
+    out = pd.DataFrame(rows).set_index("variant")
+    out.loc["(the text prior's own share of hits)"] = [1.0, 0.0, 1.0] if len(out) else []
+    return out

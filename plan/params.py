@@ -17,8 +17,8 @@ from .presets import load_experiment
 from .settings import ConfigError, read_settings, resolve_device
 
 # %% auto #0
-__all__ = ['ParameterError', 'bad', 'user_path', 'out_folder', 'data_folder', 'model_folder', 'check_device', 'check_backbone',
-           'check_text_model', 'check_tasks', 'scale_epochs', 'pretrain_config']
+__all__ = ['ParameterError', 'bad', 'user_path', 'out_folder', 'data_folder', 'model_folder', 'seed_list', 'check_device',
+           'check_backbone', 'check_text_model', 'check_tasks', 'scale_epochs', 'pretrain_config']
 
 # %% ../nbs/55_params.ipynb #d97bbbce
 class ParameterError(ValueError):
@@ -88,6 +88,20 @@ def model_folder(value: str, name: str) -> Path | str:
     return p
 
 # %% ../nbs/55_params.ipynb #8f16dce3
+def seed_list(value: str, name: str = "seeds") -> list[int]:
+    "Seeds from `0-4` (a range, both ends included) or `0,2,3`; anything else is a one-line error."
+    import re as _re
+
+    v = value.replace(" ", "")
+    if _re.fullmatch(r"\d+-\d+", v):
+        a, b = map(int, v.split("-"))
+        if a <= b:
+            return list(range(a, b + 1))
+    elif _re.fullmatch(r"\d+(,\d+)*", v):
+        return sorted({int(x) for x in v.split(",")})
+    bad(name, value, "a range such as 0-4, or seeds such as 0,2,3")
+
+
 def check_device(value: str, name: str = "device") -> str:
     "The device to use: empty → `settings.ini`; `auto` resolved; a device this machine lacks is an error, now."
     v = value or read_settings().device

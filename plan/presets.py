@@ -101,7 +101,7 @@ register_preset(
             freeze_text_layers=-1,  # the whole text encoder fixed, its outputs cached once
             text_cache=True,
         ),
-        loss=dict(within_pair=False),  # the within-pair term teaches position codes, not findings (README)
+        loss=dict(within_pair=False),  # on validation the within-pair term halves pointing (docs/synthcxr.md)
         stages=_three_stages(4.0),
         train=dict(batch_size=32, lr=3e-3, lr_text=3e-5),  # chosen on validation (docs/synthcxr.md)
         eval=dict(  # grounding at the training scale; probe + detection sized to minutes (same protocol)
@@ -110,7 +110,7 @@ register_preset(
             detection_size=128,
             detection_epochs=2.0,
             detection_min_steps=20,
-            detection_images=240,
+            detection_images=120,  # a smoke figure at this size (out of the headline)
         ),
     ),
 )

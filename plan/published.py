@@ -106,7 +106,11 @@ def map_state(
         else:
             extra.append(k)
     missing = [k for k in want if k not in got and not k.endswith("num_batches_tracked")]
-    shapes = [f"{k} {tuple(got[k].shape)} ≠ {tuple(want[k].shape)}" for k in got if k in want and got[k].shape != want[k].shape]
+    shapes = [
+        f"{k} {tuple(got[k].shape)} ≠ {tuple(want[k].shape)}"
+        for k in got
+        if k in want and got[k].shape != want[k].shape
+    ]
     unknown = [k for k in got if k not in want]
     if missing or extra or shapes or unknown:
         parts = [
@@ -254,7 +258,11 @@ def load_gloria(ckpt: str | Path, text_model: str | None = None, bert_config: di
     sd = ck.get("state_dict", ck)
     tfolder = _text_folder(text_model, "gloria")
     tc = bert_config or _bert_config(tfolder)
-    d = tuple(sd["gloria.img_encoder.global_embedder.weight"].shape)[0] if "gloria.img_encoder.global_embedder.weight" in sd else 768
+    d = (
+        tuple(sd["gloria.img_encoder.global_embedder.weight"].shape)[0]
+        if "gloria.img_encoder.global_embedder.weight" in sd
+        else 768
+    )
     mc = ModelConfig(
         image_backbone="resnet50",
         local_stage=-2,  # layer3
@@ -298,8 +306,16 @@ def load_mgca(ckpt: str | Path, text_model: str | None = None, bert_config: dict
     if any(k.startswith("img_encoder_q.model.blocks.") for k in sd):
         raise ValueError(f"{ckpt}: an MGCA ViT checkpoint; only its ResNet-50 checkpoint maps onto our backbones")
     tfolder = _text_folder(text_model, "mgca")
-    d = tuple(sd["img_encoder_q.global_embed.head.3.weight"].shape)[0] if "img_encoder_q.global_embed.head.3.weight" in sd else 128
-    hid = tuple(sd["img_encoder_q.global_embed.head.0.weight"].shape)[0] if "img_encoder_q.global_embed.head.0.weight" in sd else 2048
+    d = (
+        tuple(sd["img_encoder_q.global_embed.head.3.weight"].shape)[0]
+        if "img_encoder_q.global_embed.head.3.weight" in sd
+        else 128
+    )
+    hid = (
+        tuple(sd["img_encoder_q.global_embed.head.0.weight"].shape)[0]
+        if "img_encoder_q.global_embed.head.0.weight" in sd
+        else 2048
+    )
     mc = ModelConfig(
         image_backbone="resnet50",
         local_stage=-2,
@@ -364,7 +380,9 @@ def load_published(spec: str | Path) -> tuple[DualEncoder, object, ExperimentCon
     recording it (its evaluation protocol at the published resolution) and its native read-out."""
     name, path, text = parse_model(spec)
     if name is None:
-        raise ValueError(f"{spec!r}: not a published model (expected one of {', '.join(f'{k}:<path>' for k in PUBLISHED)})")
+        raise ValueError(
+            f"{spec!r}: not a published model (expected one of {', '.join(f'{k}:<path>' for k in PUBLISHED)})"
+        )
     loader, ro, proto = PUBLISHED[name]
     model, tok = loader(path, text)
     cfg = ExperimentConfig(name=f"{name} (published)", model=model.cfg)
@@ -385,7 +403,9 @@ def random_biovil(folder: str | Path, kind: str = "biovil", seed: int = 0, hidde
         from health_multimodal.image.model.model import ImageModel
         from health_multimodal.text.model import CXRBertConfig, CXRBertModel
     torch.manual_seed(seed)
-    img = ImageModel(img_encoder_type="resnet50" if kind == "biovil" else "resnet50_multi_image", joint_feature_size=128)
+    img = ImageModel(
+        img_encoder_type="resnet50" if kind == "biovil" else "resnet50_multi_image", joint_feature_size=128
+    )
     for m in img.modules():  # non-trivial BatchNorm statistics
         if isinstance(m, torch.nn.BatchNorm2d):
             m.running_mean.uniform_(-0.1, 0.1), m.running_var.uniform_(0.5, 1.5)

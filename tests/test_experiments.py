@@ -152,28 +152,44 @@ def test_explore_untrained_tiny_model(tmp_path):
 
 
 def test_compare_smoke(tmp_path):
+    "The comparison's notebook end to end on tiny runs: tuning on validation, runs at the chosen rates, intervals."
+    import pandas as pd
+    import yaml
+
     run_notebook(
         "compare.ipynb",
-        dict(smoke=True, variants="clip,plan", seeds=2, lrs="1e-3,3e-3", out_dir=str(tmp_path)),
+        dict(smoke=True, variants="clip,plan -within", seeds="0-1", out_dir=str(tmp_path)),
         tmp_path,
         html=False,
     )
-    import pandas as pd
-
-    df = pd.read_csv(tmp_path / "compare.csv")
-    assert sorted(set(df.variant)) == ["clip", "plan"] and len(df) == 4
-    assert (tmp_path / "compare.png").exists()
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert list(summary.variant) == ["clip", "plan -within"] and (summary.seeds == 2).all()
     pr = pd.read_csv(tmp_path / "paired.csv")
-    assert set(pr.vs) == {"clip"} and (pr.n == 2).all()
-    assert (tmp_path / "word_maps.png").exists()
-    tab = pd.read_csv(tmp_path / "tuning.csv")  # each method tried at both rates, scored on validation phrases
-    assert sorted(zip(tab.method, tab.lr)) == [("clip", 1e-3), ("clip", 3e-3), ("plan", 1e-3), ("plan", 3e-3)]
-    assert set(tab.split) == {"val"} and (tab.n_phrases_val > 0).all() and tab.chosen.sum() == 2
+    assert set(pr.vs) == {"clip"} and (pr.n_seeds == 2).all() and {"lo", "hi", "verdict"} <= set(pr.columns)
+    tab = pd.read_csv(tmp_path / "tuning.csv")  # every method tuned, on the validation split only
+    assert set(tab.method) == {"clip", "plan -within"} and set(tab.split) == {"val"} and tab.chosen.sum() == 2
     chosen = dict(zip(tab[tab.chosen].method, tab[tab.chosen].lr))
-    assert all(lr == chosen[v] for v, lr in zip(df.variant, df.lr))  # the comparison trains at the chosen rates
-    for f in ("steps.csv", "step_maps.png", "alpha.csv", "alpha.png", "gradient_shares.csv"):  # the diagnostics
+    for v in ("clip", "plan -within"):  # the comparison trains at the chosen rates
+        for k in (0, 1):
+            cfg = yaml.safe_load((tmp_path / v.replace(" ", "_") / f"seed{k}" / "config.yaml").read_text())
+            assert cfg["train"]["lr"] == chosen[v] and cfg["train"]["seed"] == k
+    for f in (
+        "compare.png",
+        "word_maps.png",
+        "steps.csv",
+        "step_maps.png",
+        "alpha.csv",
+        "alpha.png",
+        "gradient_shares.csv",
+    ):
         assert (tmp_path / f).exists(), f
     gs = pd.read_csv(tmp_path / "gradient_shares.csv")
-    assert set(gs.method) == {"clip", "plan"} and set(gs.model) == {"trained", "untrained"}
-    assert (gs[gs.method == "clip"].local_share == 0).all() and (gs[gs.method == "plan"].local_share > 0).any()
+    assert set(gs.method) == {"clip", "plan -within"} and set(gs.model) == {"trained", "untrained"}
+    assert (gs[gs.method == "clip"].local_share == 0).all() and (gs[gs.method == "plan -within"].local_share > 0).any()
     assert all(has for _, has in _figure_cells(tmp_path / "compare.ipynb"))
+    # run again with run=False: nothing is trained, the report is assembled from the runs that exist
+    before = (tmp_path / "clip" / "seed0" / "train_summary.json").stat().st_mtime_ns
+    run_notebook(
+        "compare.ipynb", dict(smoke=True, run=False, out_dir=str(tmp_path)), tmp_path, html=False, name="again.ipynb"
+    )
+    assert (tmp_path / "clip" / "seed0" / "train_summary.json").stat().st_mtime_ns == before

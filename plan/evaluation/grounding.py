@@ -366,8 +366,13 @@ def mask_map(mask: np.ndarray, grid: int, p: Protocol) -> np.ndarray:
 
 
 def mask_scores(
-    data_root: str | Path, mask_fn, grid: int, protocol: Protocol | None = None, limit: int | None = None
-) -> dict:
+    data_root: str | Path,
+    mask_fn,
+    grid: int,
+    protocol: Protocol | None = None,
+    limit: int | None = None,
+    per_phrase: bool = False,  # also return the per-phrase table
+) -> dict | tuple[dict, pd.DataFrame]:
     """Score, for every phrase of the split, the map `mask_map(mask_fn(phrase rows, (H, W)))` against its boxes, as
     `evaluate_grounding` scores a model's map; summarised per category like it."""
     p = protocol or Protocol()
@@ -381,7 +386,8 @@ def mask_scores(
             row |= {f"{k}_map": v for k, v in _score(mask_map(m, grid, p), list(zip(d.x, d.y, d.w, d.h)), p).items()}
         rows.append(row)
     df = pd.DataFrame(rows)
-    return {k.replace("_map", ""): v for k, v in summarize_phrases(df, ("map",)).items()}
+    summary = {k.replace("_map", ""): v for k, v in summarize_phrases(df, ("map",)).items()}
+    return (summary, df) if per_phrase else summary
 
 
 def box_oracle(data_root: str | Path, grid: int, protocol: Protocol | None = None, limit: int | None = None) -> dict:
@@ -414,24 +420,29 @@ def text_prior_masks(data_root: str | Path, split: str = "train") -> dict:
 
 
 def text_prior(
-    data_root: str | Path, grid: int, protocol: Protocol | None = None, limit: int | None = None, prior_split="train"
-) -> dict:
+    data_root: str | Path,
+    grid: int,
+    protocol: Protocol | None = None,
+    limit: int | None = None,
+    prior_split="train",
+    per_phrase: bool = False,  # also return the per-phrase table (which phrases the words alone place right)
+) -> dict | tuple[dict, pd.DataFrame]:
     """The text-prior control: each phrase's map is the mean training box mask of phrases with the same finding and
     location words (else the same finding, else all), no image used, scored as a model's map. A method's grounding is
     read against it."""
     try:
         priors = text_prior_masks(data_root, prior_split)
     except DataError:  # no training boxes: no prior to compare with
-        return {}
+        priors = {}
     if not priors:
-        return {}
+        return ({}, pd.DataFrame()) if per_phrase else {}
 
     def fn(phrase, d, shape):
         cat, loc = phrase_prior_key(d.category.iloc[0], phrase)
         m = priors.get((cat, loc), priors.get((cat, None), priors.get((None, None))))
         return F.interpolate(torch.from_numpy(m)[None, None], size=shape, mode="bilinear", align_corners=False)[0, 0].numpy()
 
-    return mask_scores(data_root, fn, grid, protocol, limit)
+    return mask_scores(data_root, fn, grid, protocol, limit, per_phrase)
 
 
 def grounding_controls(data_root: str | Path, grid: int, protocol: Protocol | None = None, limit: int | None = None) -> dict:

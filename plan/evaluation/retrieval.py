@@ -19,31 +19,49 @@ from ..encoders import DualEncoder
 from ..progress import track
 
 # %% auto #0
-__all__ = ['precision_at_k', 'recall_at_k', 'five_by_n', 'embed', 'evaluate_retrieval']
+__all__ = ['precision_per_query', 'precision_at_k', 'recall_rank', 'recall_at_k', 'five_by_n', 'read_five_by_n', 'embed',
+           'evaluate_retrieval']
 
 # %% ../../nbs/41_retrieval.ipynb #f21e1582
-def precision_at_k(sim: np.ndarray, q_cls: np.ndarray, k_cls: np.ndarray, ks=(1, 2, 5, 10)) -> dict:
-    "Mean fraction of the top-K keys that share the query's class; `sim` is [queries, keys]."
+def precision_per_query(sim: np.ndarray, q_cls: np.ndarray, k_cls: np.ndarray, k: int) -> np.ndarray:  # [queries]
+    "Each query's fraction of its top-K keys that share its class; `sim` is [queries, keys]."
     q_cls, k_cls = np.asarray(q_cls, dtype=object), np.asarray(k_cls, dtype=object)
     order = np.argsort(-sim, axis=1, kind="stable")
-    hit = k_cls[order] == q_cls[:, None]
-    return {k: float(hit[:, :k].mean()) for k in ks if k <= sim.shape[1]}
+    return (k_cls[order[:, :k]] == q_cls[:, None]).mean(1)
+
+
+def precision_at_k(sim: np.ndarray, q_cls: np.ndarray, k_cls: np.ndarray, ks=(1, 2, 5, 10)) -> dict:
+    "Mean fraction of the top-K keys that share the query's class; `sim` is [queries, keys]."
+    return {k: float(precision_per_query(sim, q_cls, k_cls, k).mean()) for k in ks if k <= sim.shape[1]}
+
+
+def recall_rank(sim: np.ndarray, groups=None) -> np.ndarray:  # [queries]
+    "How many wrong keys score at least as high as the query's best right one (0: first)."
+    g = np.arange(len(sim)) if groups is None else pd.factorize(np.asarray(groups, dtype=object))[0]
+    right = g[:, None] == g[None, : sim.shape[1]]
+    best = np.where(right, sim, -np.inf).max(1, keepdims=True)
+    return ((sim >= best) & ~right).sum(1)
 
 
 def recall_at_k(sim: np.ndarray, ks=(1, 5, 10), groups=None) -> dict:
     """Fraction of queries whose paired key (same index) is in the top K. Ties count against the query (a key scored
     equal to the answer ranks above it); with `groups` (e.g. one id per distinct report text), every key of the
     query's group is a right answer, so byte-identical reports are not told apart from each other."""
-    g = np.arange(len(sim)) if groups is None else pd.factorize(np.asarray(groups, dtype=object))[0]
-    right = g[:, None] == g[None, : sim.shape[1]]
-    best = np.where(right, sim, -np.inf).max(1, keepdims=True)
-    rank = ((sim >= best) & ~right).sum(1)
+    rank = recall_rank(sim, groups)
     return {k: float((rank < k).mean()) for k in ks if k <= sim.shape[1]}
 
 # %% ../../nbs/41_retrieval.ipynb #11f042f6
 def five_by_n(split: str = "test") -> str:
     "The 5×N retrieval / zero-shot file of a split (MIMIC-5×200 style; the validation one for choices)."
     return "retrieval_5x200.csv" if split == "test" else f"retrieval_5x200_{split}.csv"
+
+
+def read_five_by_n(root: str | Path, split: str = "test") -> pd.DataFrame:
+    "The split's 5×N set; empty (with its columns) where the split has none (a small validation split)."
+    f = Path(root) / five_by_n(split)
+    if not f.exists() and split == "test":
+        raise FileNotFoundError(f"{f}: no 5×N set (prepare the data with n_5x200 > 0)")
+    return pd.read_csv(f, dtype={"key": str}) if f.exists() else pd.DataFrame(columns=["key", "image", "cls", "text"])
 
 
 @torch.no_grad()
@@ -58,18 +76,24 @@ def embed(
     device: str = "cpu",
     max_tokens: int = 112,
     desc: str = "encoding",  # the phase name progress shows (`plan.progress`)
+    cache: dict | None = None,  # (root, key, text) → embeddings, shared by the tasks of one evaluation
 ) -> tuple[torch.Tensor, torch.Tensor]:
     "Global image and text embeddings of the rows of `df` (columns key, image, text)."
     model.eval().to(device)
-    ds = CXRDataset(root, split=None, resize=resize, crop=crop, augment=False, manifest=df.assign(split="all"))
-    col = Collator(tokenizer, max_tokens)
-    iv, tv = [], []
-    for s in track(range(0, len(ds), batch_size), desc, unit="batch"):
-        b = col([ds[i] for i in range(s, min(s + batch_size, len(ds)))])
-        b = to_device(b, device)
-        iv.append(model.encode_image(b["image"]).glob.float().cpu())
-        tv.append(model.encode_text(b).glob.float().cpu())
-    return torch.cat(iv), torch.cat(tv)
+    ids = [(str(root), k, t) for k, t in zip(df.key, df.text)]
+    cache = {} if cache is None else cache
+    todo = df[[i not in cache for i in ids]]
+    if len(todo):
+        ds = CXRDataset(root, split=None, resize=resize, crop=crop, augment=False, manifest=todo.assign(split="all"))
+        col = Collator(tokenizer, max_tokens)
+        for s in track(range(0, len(ds), batch_size), desc, unit="batch"):
+            b = to_device(col([ds[i] for i in range(s, min(s + batch_size, len(ds)))]), device)
+            iv, tv = model.encode_image(b["image"]).glob.float().cpu(), model.encode_text(b).glob.float().cpu()
+            for j, (k, t) in enumerate(zip(todo.key.iloc[s : s + len(iv)], todo.text.iloc[s : s + len(iv)])):
+                cache[(str(root), k, t)] = (iv[j], tv[j])
+    if not ids:
+        return torch.zeros(0, model.cfg.embed_dim), torch.zeros(0, model.cfg.embed_dim)
+    return torch.stack([cache[i][0] for i in ids]), torch.stack([cache[i][1] for i in ids])
 
 
 def evaluate_retrieval(
@@ -82,23 +106,33 @@ def evaluate_retrieval(
     device="cpu",
     batch_size: int = 64,
     split: str = "test",  # test | val (choices are made on val: its 5×N set and pairs)
+    cache: dict | None = None,  # embeddings shared with the other tasks of one evaluation (`embed`)
+    per_query: dict | None = None,  # filled with each query's precision@1 and recall@10 hit (for paired intervals)
 ) -> dict:
     "Precision@K on the split's 5×N set (both directions) and instance recall@K on its image–report pairs."
     root = Path(root)
-    r5 = pd.read_csv(root / five_by_n(split), dtype={"key": str})
-    iv, tv = embed(model, tokenizer, root, r5, resize, crop, batch_size, device, desc="retrieval 5×N")
+    r5 = read_five_by_n(root, split)
+    iv, tv = embed(model, tokenizer, root, r5, resize, crop, batch_size, device, desc="retrieval 5×N", cache=cache)
     sim = (iv @ tv.T).numpy()
     c = r5.cls.values
     out = {f"precision_i2t@{k}": v for k, v in precision_at_k(sim, c, c, ks).items()}
     out.update({f"precision_t2i@{k}": v for k, v in precision_at_k(sim.T, c, c, ks).items()})
     man = read_manifest(root)
     test = man[man.split == ("validate" if split == "val" else split)]
-    iv2, tv2 = embed(model, tokenizer, root, test, resize, crop, batch_size, device, desc="retrieval pairs")
+    iv2, tv2 = embed(model, tokenizer, root, test, resize, crop, batch_size, device, desc="retrieval pairs", cache=cache)
     s2 = (iv2 @ tv2.T).numpy()
     same = test.text.values  # identical reports are one answer
     out.update({f"recall_i2t@{k}": v for k, v in recall_at_k(s2, (1, 5, 10), same).items()})
     out.update({f"recall_t2i@{k}": v for k, v in recall_at_k(s2.T, (1, 5, 10), same).items()})
     out["n_5x200"], out["n_test_pairs"], out["n_distinct_reports"] = len(r5), len(test), int(pd.Series(same).nunique())
-    freq = pd.Series(c).map(pd.Series(c).value_counts(normalize=True)).values
-    out["chance@1"] = float(freq.mean())  # precision@1 of a random ranking: the share of the query's class
+    if per_query is not None:
+        per_query.update(
+            p1_i2t=precision_per_query(sim, c, c, 1),
+            p1_t2i=precision_per_query(sim.T, c, c, 1),
+            r10_i2t=(recall_rank(s2, same) < 10).astype(float),
+            r10_t2i=(recall_rank(s2.T, same) < 10).astype(float),
+        )
+    if len(c):
+        freq = pd.Series(c).map(pd.Series(c).value_counts(normalize=True)).values
+        out["chance@1"] = float(freq.mean())  # precision@1 of a random ranking: the share of the query's class
     return out

@@ -13,7 +13,7 @@ import difflib
 import json
 import time
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -162,6 +162,7 @@ class Context:
     out: Path | None
     readout: Readout
     tune: bool = False  # choose the native read-out on validation (the trained model; its twin reuses the choice)
+    cache: dict = field(default_factory=dict)  # image / text embeddings shared by the tasks (`retrieval.embed`)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -181,16 +182,18 @@ def _grounding(c: Context) -> dict:
     if c.tune:
         ro, table = tune_readout(c.model, c.tok, c.root, c.readout, p, device=c.device, limit=limit)
         c.readout = ro
-    g, df = evaluate_grounding(c.model, c.tok, c.root, ro, p, device=c.device, limit=limit)
+    g, df = evaluate_grounding(c.model, c.tok, c.root, ro, p, device=c.device, limit=limit, shuffled=c.tune)
     if c.tune:
         g["readout_tuning"] = table.to_dict("records") if table is not None and len(table) else []
         grid = p.crop // c.model.image.reduction  # the best any map on this grid can do, scored the same way
         g["controls"] = grounding_controls(c.root, grid, p, limit)
     if c.out is not None:
         df.to_csv(c.out / "grounding_per_phrase.csv", index=False)
-    if p.split == "test" and has_split(c.root, "shift"):  # the held-out setting of the generator, read the same way
+    if c.tune and p.split == "test" and has_split(c.root, "shift"):  # the generator's held-out setting, read alike
         gs, dfs = evaluate_grounding(c.model, c.tok, c.root, ro, p.replace(split="shift"), device=c.device, limit=limit)
         g["shift"] = {k: v for k, v in gs.items() if k != "protocol"} | {"n_phrases": len(dfs)}
+        if c.out is not None:
+            dfs.to_csv(c.out / "grounding_per_phrase_shift.csv", index=False)
         if c.tune:
             grid = p.crop // c.model.image.reduction
             g["shift"]["controls"] = grounding_controls(c.root, grid, p.replace(split="shift"), limit)
@@ -214,7 +217,8 @@ def _split(c: Context) -> str:
 
 
 def _retrieval(c: Context) -> dict:
-    return evaluate_retrieval(
+    pq: dict = {}
+    r = evaluate_retrieval(
         c.model,
         c.tok,
         c.root,
@@ -223,13 +227,26 @@ def _retrieval(c: Context) -> dict:
         device=c.device,
         batch_size=c.ev.batch_size,
         split=_split(c),
+        cache=c.cache,
+        per_query=pq,
     )
+    if c.out is not None:  # per query, for intervals that resample test items (plan.compare)
+        np.savez(c.out / "retrieval_per_query.npz", **pq)
+    return r
 
 
 def _zeroshot(c: Context) -> dict:
     scores = {}
     z = evaluate_zeroshot(
-        c.model, c.tok, c.root, *c.size, device=c.device, scores=scores, batch_size=c.ev.batch_size, split=_split(c)
+        c.model,
+        c.tok,
+        c.root,
+        *c.size,
+        device=c.device,
+        scores=scores,
+        batch_size=c.ev.batch_size,
+        split=_split(c),
+        cache=c.cache,
     )
     if c.out is not None:
         np.savez(

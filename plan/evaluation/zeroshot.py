@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
 from ..data.dataset import Collator, to_device
-from .retrieval import embed, five_by_n
+from .retrieval import embed, read_five_by_n
 
 # %% auto #0
 __all__ = ['PROMPTS', 'BINARY_PROMPTS', 'class_embeddings', 'multiclass_metrics', 'evaluate_zeroshot']
@@ -75,24 +75,26 @@ def evaluate_zeroshot(
     batch_size: int = 64,
     scores: dict | None = None,
     split: str = "test",  # test | val
+    cache: dict | None = None,  # embeddings shared with the other tasks of one evaluation (`embed`)
 ) -> dict:
     """Zero-shot 5-class on `retrieval_5x200.csv`, and binary pneumonia on the RSNA test split when present.
     Pass a dict as `scores` to receive each task's (labels, class scores, class names) for plots."""
     root = Path(root)
-    r5 = pd.read_csv(root / five_by_n(split), dtype={"key": str})
-    names = list(PROMPTS)
-    iv, _ = embed(model, tokenizer, root, r5, resize, crop, batch_size, device, desc="zero-shot 5×N")
-    ce = class_embeddings(model, tokenizer, PROMPTS, device)
-    y = np.array([names.index(c) for c in r5.cls])
-    out = {
-        "5x200": multiclass_metrics((iv @ ce.T).numpy(), y, names) | {"chance": float((np.bincount(y) / len(y)).max())}
-    }
-    if scores is not None:
-        scores["5x200"] = (y, (iv @ ce.T).numpy(), names)
+    r5 = read_five_by_n(root, split)
+    names, out = list(PROMPTS), {}
+    if len(r5):
+        iv, _ = embed(model, tokenizer, root, r5, resize, crop, batch_size, device, desc="zero-shot 5×N", cache=cache)
+        ce = class_embeddings(model, tokenizer, PROMPTS, device)
+        y = np.array([names.index(c) for c in r5.cls])
+        chance = float((np.bincount(y) / len(y)).max())
+        out["5x200"] = multiclass_metrics((iv @ ce.T).numpy(), y, names) | {"chance": chance}
+        if scores is not None:
+            scores["5x200"] = (y, (iv @ ce.T).numpy(), names)
     rs = root / "rsna" / "manifest.csv"
     if rs.exists():
         m = pd.read_csv(rs, dtype={"key": str}, keep_default_na=False)
         m = m[m.split == ("validate" if split == "val" else split)].copy()
+    if rs.exists() and len(m):
         pos, neg = BINARY_PROMPTS["Pneumonia"]
         ce2 = class_embeddings(model, tokenizer, {"neg": neg, "pos": pos}, device)
         iv2, _ = embed(
