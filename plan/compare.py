@@ -199,11 +199,11 @@ class ComparisonProtocol:
     methods: tuple = ("clip", "biovil", "gloria", "mgca", "plan", "plan -within")
     ablations: tuple = tuple(k for k, v in VARIANTS.items() if v.kind == "ablation")
     reference: str = "plan -within"  # the PLAN every difference is taken against: the one the default preset trains
-    lrs: tuple = (1.5e-3, 3e-3, 6e-3)  # log-spaced (×2) around the preset's; the comparison's learning-rate grid
+    lrs: tuple = (7.5e-4, 1.5e-3, 3e-3, 6e-3)  # log-spaced (×2); the comparison's learning-rate grid
     extend_edges: bool = True  # a choice at an edge adds one point on that side, once, for every method
     tuning_seed: int = 100  # not an evaluation seed
-    seeds: int = 3  # evaluation seeds per method (0 … seeds−1)
-    ablation_seeds: int = 2
+    seeds: int = 5  # evaluation seeds per method (0 … seeds−1)
+    ablation_seeds: int = 3
     criterion: str = "0.5 · validation pointing (native read-out) + 0.5 · validation P@1 (mean of both directions)"
     tasks: str = "grounding,retrieval,zeroshot"
     n_boot: int = 2000  # bootstrap replicates (test items and seeds resampled together)
