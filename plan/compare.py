@@ -72,15 +72,27 @@ VARIANTS: dict[str, Variant] = {
         "no suppression at all: no α, no top-ρ, no stop-word or negation masks",
         base="plan -within",
     ),
-    "plan -within -importance": Variant({"loss.word_importance": False}, "ablation", "no word importance α", base="plan -within"),
-    "plan -within -sparsify": Variant({"loss.sparsify": False}, "ablation", "no top-ρ sparsification", base="plan -within"),
-    "plan -within -negation": Variant({"data.negation": False}, "ablation", "negated words not suppressed", base="plan -within"),
+    "plan -within -importance": Variant(
+        {"loss.word_importance": False}, "ablation", "no word importance α", base="plan -within"
+    ),
+    "plan -within -sparsify": Variant(
+        {"loss.sparsify": False}, "ablation", "no top-ρ sparsification", base="plan -within"
+    ),
+    "plan -within -negation": Variant(
+        {"data.negation": False}, "ablation", "negated words not suppressed", base="plan -within"
+    ),
     "plan -within -progressive": Variant(
-        {}, "ablation", "one refinement step at the last step's τ_l and ρ", base="plan -within",
+        {},
+        "ablation",
+        "one refinement step at the last step's τ_l and ρ",
+        base="plan -within",
         transform=_one_step_same_last,
     ),
     "plan -within -stages": Variant(
-        {}, "ablation", "no curriculum: every stage at full weight, suppressed, same τ/ρ", base="plan -within",
+        {},
+        "ablation",
+        "no curriculum: every stage at full weight, suppressed, same τ/ρ",
+        base="plan -within",
         transform=_no_curriculum,
     ),
     # diagnostics, run on demand
@@ -216,10 +228,16 @@ class ComparisonProtocol:
                 ("ablations (of the reference)", ", ".join(self.ablations)),
                 ("reference (differences are reference − other)", self.reference),
                 ("budget", "the cpu preset's schedule for every run (epochs, stages, batch, data order)"),
-                ("learning rates tried per method", ", ".join(f"{x:g}" for x in self.lrs) + (" (+1 at an edge, once)" if self.extend_edges else "")),
+                (
+                    "learning rates tried per method",
+                    ", ".join(f"{x:g}" for x in self.lrs) + (" (+1 at an edge, once)" if self.extend_edges else ""),
+                ),
                 ("tuning", f"one run per rate at seed {self.tuning_seed}, scored on the validation split only"),
                 ("criterion", self.criterion),
-                ("native read-out τ", "chosen in every run on the validation phrases (native CNR), × ¼ … 4 of its training value"),
+                (
+                    "native read-out τ",
+                    "chosen in every run on the validation phrases (native CNR), × ¼ … 4 of its training value",
+                ),
                 ("evaluation seeds", f"{self.seeds} per method, {self.ablation_seeds} per ablation"),
                 ("splits scored", "test (every task) and shift (grounding)"),
                 ("intervals", f"95 % percentile bootstrap, {self.n_boot} replicates, test items and seeds resampled"),
@@ -303,7 +321,9 @@ def tune(
             for lr in lr_list:
                 cfg = variant_config(base, method, seed)
                 cfg.train.lr = lr
-                m = json.loads(run_once(cfg, run_folder(out, method, lr=lr), PROTOCOL.tasks, device, smoke, "val").read_text())
+                m = json.loads(
+                    run_once(cfg, run_folder(out, method, lr=lr), PROTOCOL.tasks, device, smoke, "val").read_text()
+                )
                 g, r = m["grounding"], m["retrieval"]
                 rows.append(
                     dict(
@@ -470,7 +490,10 @@ def summary_table(runs: dict[str, dict[int, Path]], metrics=tuple(ITEM_METRICS))
 
 
 def paired_table(
-    runs: dict[str, dict[int, Path]], ref: str = PROTOCOL.reference, metrics=tuple(ITEM_METRICS), n_boot: int = PROTOCOL.n_boot
+    runs: dict[str, dict[int, Path]],
+    ref: str = PROTOCOL.reference,
+    metrics=tuple(ITEM_METRICS),
+    n_boot: int = PROTOCOL.n_boot,
 ) -> pd.DataFrame:
     """`ref` − every other variant, per metric: the mean difference over their common seeds and its 95 % interval from
     the paired bootstrap over test items and seeds; `verdict`: ahead / behind / not distinguishable (the interval
@@ -487,7 +510,9 @@ def paired_table(
             k0 = next(iter(a))
             strata, stat = a[k0][1], a[k0][2]
             reps = n_boot if stat is None else max(200, n_boot // 4)  # AUROC replicates are slower
-            r = paired_bootstrap({k: v[0] for k, v in a.items()}, {k: v[0] for k, v in b.items()}, strata, reps, 0, stat)
+            r = paired_bootstrap(
+                {k: v[0] for k, v in a.items()}, {k: v[0] for k, v in b.items()}, strata, reps, 0, stat
+            )
             how = f"{ref} ahead" if r["lo"] > 0 else f"{ref} behind" if r["hi"] < 0 else "not distinguishable"
             out.append(dict(vs=other, metric=m, **r, verdict=how))
     return pd.DataFrame(out)
@@ -510,7 +535,12 @@ def prior_breakdown(runs: dict[str, dict[int, Path]], prior: pd.DataFrame) -> pd
             per.append((p[h].mean(), p[~h].mean(), (p & h).sum() / max(p.sum(), 1)))
         if per:
             a = np.array(per)
-            rows.append(dict(variant=name, **dict(zip(["where the prior hits", "where it misses", "hits the prior shares"], a.mean(0)))))
+            rows.append(
+                dict(
+                    variant=name,
+                    **dict(zip(["where the prior hits", "where it misses", "hits the prior shares"], a.mean(0))),
+                )
+            )
     out = pd.DataFrame(rows).set_index("variant")
     out.loc["(the text prior's own share of hits)"] = [1.0, 0.0, 1.0] if len(out) else []
     return out

@@ -339,7 +339,7 @@ def text_model_path(name: str) -> str:
 def load_tokenizer(name: str):
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(text_model_path(name))
+    return _quiet_from_pretrained(AutoTokenizer, text_model_path(name))  # quiet on a custom model_type (cxr-bert)
 
 
 def _quiet_from_pretrained(cls, path: str, **kw):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .config import ExperimentConfig
 from .losses import LOSSES
-from .presets import load_experiment
+from .presets import PRESETS, load_experiment
 from .settings import ConfigError, read_settings, resolve_device
 
 # %% auto #0
@@ -176,8 +176,12 @@ def pretrain_config(
     device: str = "",
     nproc: int = 1,
     overrides: str = "",
+    preset: str = "",
 ) -> tuple[ExperimentConfig, dict[str, str]]:
     "`nbs/pretrain.ipynb`'s parameters, checked before any work, → the validated config and the source of each value."
+    preset = preset or ("smoke" if smoke else "cpu")
+    if preset not in PRESETS:
+        bad("preset", preset, f"valid: {' | '.join(PRESETS)}")
     if method not in LOSSES:
         close = difflib.get_close_matches(method, list(LOSSES), n=1)
         bad("method", method, (f"did you mean {close[0]}? " if close else "") + f"valid: {' | '.join(LOSSES)}")
@@ -204,7 +208,7 @@ def pretrain_config(
     params.update({k: v for k, v in given.items() if v})
     try:
         cfg, sources = load_experiment(
-            "smoke" if smoke else "cpu",
+            preset,
             str(user_path(overrides)) if overrides else None,
             **{k.replace(".", "__"): v for k, v in params.items()},
         )

@@ -161,7 +161,11 @@ def _row(feats, i: int):
     kw = {}
     for f in dataclasses.fields(feats):
         v = getattr(feats, f.name)
-        kw[f.name] = v[i : i + 1] if torch.is_tensor(v) else ({k: x[i : i + 1] for k, x in v.items()} if isinstance(v, dict) else v)
+        kw[f.name] = (
+            v[i : i + 1]
+            if torch.is_tensor(v)
+            else ({k: x[i : i + 1] for k, x in v.items()} if isinstance(v, dict) else v)
+        )
     if hasattr(feats, "word_mask"):
         m = max(int(kw["word_mask"].sum()), 1)
         for name in ("words", "word_mask", "cls_attn", "stop", "words_raw"):
@@ -174,7 +178,12 @@ class Grounder:
     "Maps of phrases on images for a trained model, under a protocol; image features are computed once per image."
 
     def __init__(
-        self, model: DualEncoder, tokenizer, protocol: Protocol | None = None, device: str = "cpu", max_tokens: int = 112
+        self,
+        model: DualEncoder,
+        tokenizer,
+        protocol: Protocol | None = None,
+        device: str = "cpu",
+        max_tokens: int = 112,
     ):
         self.model, self.tok, self.collate = model.eval().to(device), tokenizer, Collator(tokenizer, max_tokens)
         self.protocol, self.device = protocol or Protocol(), device
@@ -198,7 +207,9 @@ class Grounder:
         "Hold the features of every (key, image) of `items`, computed in batches (images of one size per batch)."
         todo = [(k, im) for k, im in items if k not in self._held]
         for s in range(0, len(todo), batch_size):
-            chunk = [(k, *preprocess(im, self.protocol.resize, self.protocol.crop)) for k, im in todo[s : s + batch_size]]
+            chunk = [
+                (k, *preprocess(im, self.protocol.resize, self.protocol.crop)) for k, im in todo[s : s + batch_size]
+            ]
             sizes = {x.shape for _, x, _ in chunk}
             groups = [[c for c in chunk if c[1].shape == sh] for sh in sizes]
             for grp in groups:
@@ -239,7 +250,10 @@ class Grounder:
         *after* the blur (mIoU's thresholds are then fractions of its peak as scored; the blur lowers a sharp peak),
         except where the native read-out is the phrase map itself."""
         native = self.original(r["native"], geom)
-        return {"native": native if ro.kind == "phrase" else peak_scaled(native), "phrase": self.original(r["phrase"], geom)}
+        return {
+            "native": native if ro.kind == "phrase" else peak_scaled(native),
+            "phrase": self.original(r["phrase"], geom),
+        }
 
     @torch.no_grad()
     def maps(self, key: str, img01: torch.Tensor, phrase: str, ro: Readout, on: tuple | None = None) -> dict:
@@ -360,7 +374,9 @@ def mask_map(mask: np.ndarray, grid: int, p: Protocol) -> np.ndarray:
     H, W = m.shape
     _, geom = preprocess(m, p.resize, p.crop)
     s, i, j = geom[:3]
-    up = F.interpolate(m[None, None], size=(round(H * s), round(W * s)), mode="area")[..., i : i + p.crop, j : j + p.crop]
+    up = F.interpolate(m[None, None], size=(round(H * s), round(W * s)), mode="area")[
+        ..., i : i + p.crop, j : j + p.crop
+    ]
     cells = F.adaptive_avg_pool2d(up, grid)[0, 0].numpy()
     return peak_scaled(to_original(cells, geom, p.sigma, mode=p.resample))
 
@@ -440,12 +456,16 @@ def text_prior(
     def fn(phrase, d, shape):
         cat, loc = phrase_prior_key(d.category.iloc[0], phrase)
         m = priors.get((cat, loc), priors.get((cat, None), priors.get((None, None))))
-        return F.interpolate(torch.from_numpy(m)[None, None], size=shape, mode="bilinear", align_corners=False)[0, 0].numpy()
+        return F.interpolate(torch.from_numpy(m)[None, None], size=shape, mode="bilinear", align_corners=False)[
+            0, 0
+        ].numpy()
 
     return mask_scores(data_root, fn, grid, protocol, limit, per_phrase)
 
 
-def grounding_controls(data_root: str | Path, grid: int, protocol: Protocol | None = None, limit: int | None = None) -> dict:
+def grounding_controls(
+    data_root: str | Path, grid: int, protocol: Protocol | None = None, limit: int | None = None
+) -> dict:
     """The controls every grounding table carries (the model's own shuffled-image control comes with its scores):
     `text_prior` (the phrase's words alone), `oracle` (its true boxes on the model's grid), `flat` (a map of ones:
     mIoU's floor; CNR 0) and `chance` (pointing at a random pixel: the boxes' area fraction)."""

@@ -119,7 +119,9 @@ def evaluate_retrieval(
     out.update({f"precision_t2i@{k}": v for k, v in precision_at_k(sim.T, c, c, ks).items()})
     man = read_manifest(root)
     test = man[man.split == ("validate" if split == "val" else split)]
-    iv2, tv2 = embed(model, tokenizer, root, test, resize, crop, batch_size, device, desc="retrieval pairs", cache=cache)
+    iv2, tv2 = embed(
+        model, tokenizer, root, test, resize, crop, batch_size, device, desc="retrieval pairs", cache=cache
+    )
     s2 = (iv2 @ tv2.T).numpy()
     same = test.text.values  # identical reports are one answer
     out.update({f"recall_i2t@{k}": v for k, v in recall_at_k(s2, (1, 5, 10), same).items()})
