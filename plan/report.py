@@ -160,7 +160,7 @@ def main(argv=None):
         description="plan's main job: SynthCXR → pre-train → evaluate (five tasks) → explorer page → reports/"
     )
     p.add_argument(
-        "--compare", action="store_true", help="only the method comparison (nbs/compare.ipynb; ~35 min on 2 CPU cores)"
+        "--compare", action="store_true", help="only the method comparison (nbs/compare.ipynb; hours on 2 CPU cores, resumable)"
     )
     p.add_argument(
         "--text-encoders",
