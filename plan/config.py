@@ -73,7 +73,7 @@ class DataConfig:
 
 @dataclass
 class ModelConfig:
-    "The two encoders and the projection heads (METHOD.md, Encoders)."
+    "The two encoders and the projection heads (docs/method.md, Encoders)."
 
     image_backbone: str = "resnet18"  # any timm model name
     image_weights: str = ""  # a file, 'efficientnet-lite0-imagenet' (packaged), 'imagenet' (timm, HF cache); '': random
@@ -138,7 +138,7 @@ class LossConfig:
     steps: int = 3  # progressive refinement steps K inside a forward pass
     gamma: float = 0.5  # history blending weight
     step_weights: list[float] = field(default_factory=list)  # empty: equal weights
-    within_pair: bool = True  # MGCA-like term (METHOD.md's PLAN; `plan -within` turns it off)
+    within_pair: bool = True  # MGCA-like term (docs/method.md's PLAN; `plan -within` turns it off)
     cross_batch: bool = True  # GLoRIA-like term
     tau_within: float = 0.1  # within-pair InfoNCE temperature
     tau_cross: float = 5.0  # tau_2 of the cross-batch local score
@@ -147,7 +147,7 @@ class LossConfig:
 
 @dataclass
 class StageConfig:
-    "One stage of progressive training (METHOD.md §6, across training)."
+    "One stage of progressive training (docs/method.md, PLAN's loss step 6: across training)."
 
     name: str = "stage"
     epochs: float = 1.0
@@ -184,7 +184,7 @@ class TrainConfig:
 
 @dataclass
 class EvalConfig:
-    "Evaluation protocol switches (METHOD.md, Evaluation protocols)."
+    "Evaluation protocol switches (docs/method.md, Evaluation protocols)."
 
     tasks: list[EvalTask] = field(default_factory=lambda: ["grounding", "retrieval", "zeroshot"])
     batch_size: int = 64

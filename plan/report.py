@@ -160,7 +160,9 @@ def main(argv=None):
         description="plan's main job: SynthCXR → pre-train → evaluate (five tasks) → explorer page → reports/"
     )
     p.add_argument(
-        "--compare", action="store_true", help="only the method comparison (nbs/compare.ipynb; hours on 2 CPU cores, resumable)"
+        "--compare",
+        action="store_true",
+        help="only the method comparison (nbs/compare.ipynb; hours on 2 CPU cores, resumable)",
     )
     p.add_argument(
         "--text-encoders",
