@@ -23,8 +23,9 @@ from .evaluation.suite import HEADLINE
 # %% auto #0
 __all__ = ['VARIANTS', 'DEFAULT_VARIANTS', 'PROTOCOL', 'TUNE_LRS', 'ITEM_METRICS', 'Variant', 'list_variants', 'variant_config',
            'collect', 'summarize', 'paired', 'verdict', 'ComparisonProtocol', 'criterion', 'method_of', 'tuning_group',
-           'run_folder', 'run_once', 'tune', 'chosen_lrs', 'tuned_config', 'grounding_stat', 'paired_bootstrap',
-           'run_items', 'metric_items', 'summary_table', 'paired_table', 'prior_breakdown']
+           'run_folder', 'run_once', 'tune', 'tuning_row', 'finished_tuning', 'chosen_lrs', 'tuned_config',
+           'grounding_stat', 'paired_bootstrap', 'run_items', 'metric_items', 'summary_table', 'paired_table',
+           'prior_breakdown']
 
 # %% ../nbs/54_compare.ipynb #b20a915b
 @dataclass(frozen=True)
@@ -324,18 +325,7 @@ def tune(
                 m = json.loads(
                     run_once(cfg, run_folder(out, method, lr=lr), PROTOCOL.tasks, device, smoke, "val").read_text()
                 )
-                g, r = m["grounding"], m["retrieval"]
-                rows.append(
-                    dict(
-                        method=method,
-                        lr=lr,
-                        criterion=criterion(m),
-                        pointing_val=g["pointing_native"],
-                        cnr_val=g["cnr_native"],
-                        p1_val=(r.get("precision_i2t@1", np.nan) + r.get("precision_t2i@1", np.nan)) / 2,
-                        split=g["protocol"]["split"],
-                    )
-                )
+                rows.append(tuning_row(method, lr, m))
                 if progress:
                     progress()
         return rows
@@ -348,6 +338,31 @@ def tune(
         )
         rows += score(more)
     return pd.DataFrame(rows)
+
+
+def tuning_row(method: str, lr: float, m: dict) -> dict:
+    "One tuning run's row: its validation scores and the criterion."
+    g, r = m["grounding"], m["retrieval"]
+    p1 = (r.get("precision_i2t@1", np.nan) + r.get("precision_t2i@1", np.nan)) / 2
+    return dict(
+        method=method,
+        lr=lr,
+        criterion=criterion(m),
+        pointing_val=g["pointing_native"],
+        cnr_val=g["cnr_native"],
+        p1_val=p1,
+        split=g["protocol"]["split"],
+    )
+
+
+def finished_tuning(out: str | Path, methods=PROTOCOL.methods) -> pd.DataFrame:
+    """The tuning rows of every finished (scored) tuning run under `out`, without training anything: what a stopped
+    comparison has chosen so far."""
+    rows = []
+    for method in methods:
+        for f in sorted(run_folder(out, method, lr=1.0).parent.glob("lr*/eval/metrics.json")):
+            rows.append(tuning_row(method, float(f.parent.parent.name[2:]), json.loads(f.read_text())))
+    return pd.DataFrame(rows, columns=["method", "lr", "criterion", "pointing_val", "cnr_val", "p1_val", "split"])
 
 
 def chosen_lrs(tab: pd.DataFrame, metric: str = "criterion") -> dict[str, float]:

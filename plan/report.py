@@ -172,6 +172,11 @@ def main(argv=None):
     p.add_argument("--explore", action="store_true", help="only the explorer page (nbs/explore.ipynb)")
     p.add_argument("--benchmarks", action="store_true", help="only the benchmarks (nbs/benchmarks.ipynb)")
     p.add_argument("--all", action="store_true", help="the main job, then the comparison and the benchmarks")
+    p.add_argument(
+        "--assemble",
+        action="store_true",
+        help="with --compare: render the comparison from the runs that have finished, training nothing",
+    )
     p.add_argument("--smoke", action="store_true", help="seconds-long version (tests); output under the runs folder")
     p.add_argument("--method", default="plan")
     a = p.parse_args(argv)
@@ -195,7 +200,7 @@ def main(argv=None):
         run_notebook("explore.ipynb", {**params, "compare_model": "untrained"}, d, **kw)
     if a.compare or a.all:
         d = st.runs_dir / tag / "compare"
-        run_notebook("compare.ipynb", dict(smoke=a.smoke, out_dir=str(d)), d, **kw)
+        run_notebook("compare.ipynb", dict(smoke=a.smoke, out_dir=str(d), run=not a.assemble), d, **kw)
         if not a.smoke:
             _publish(rep, d / "compare.png", d / "word_maps.png", d / "alpha.png")
     if a.text_encoders:

@@ -193,3 +193,12 @@ def test_compare_smoke(tmp_path):
         "compare.ipynb", dict(smoke=True, run=False, out_dir=str(tmp_path)), tmp_path, html=False, name="again.ipynb"
     )
     assert (tmp_path / "clip" / "seed0" / "train_summary.json").stat().st_mtime_ns == before
+    # a comparison stopped during tuning: the report shows what is scored so far and says what is missing
+    import shutil
+
+    part = tmp_path / "stopped"
+    shutil.copytree(tmp_path / "tuning", part / "tuning")
+    run_notebook("compare.ipynb", dict(smoke=True, run=False, out_dir=str(part)), part, html=False)
+    text = (part / "compare.ipynb").read_text()
+    assert "tuning unfinished: 2 of 6 runs of the grid scored" in text
+    assert "no evaluation run has finished yet" in text and not (part / "summary.csv").exists()
