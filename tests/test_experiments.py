@@ -132,7 +132,7 @@ def test_benchmarks_smoke(tmp_path):
     assert b["gloria_max_abs_diff_vs_loop"] < 1e-6
     assert 0 < b["train_step"]["plan"]["local_loss_share_of_step"] < 1
     assert all(b["train_step"][m]["peak_mb"] > 0 for m in ("clip", "plan"))  # fresh-process CPU peak
-    assert b["train_step"]["default_speedup_vs_previous_regime"] > 0
+    assert b["train_step"]["default_speedup_vs_scratch_regime"] > 0
     assert (tmp_path / "benchmarks.png").exists()
     assert all(b[k] > 0 for k in ("cache_jpeg_images_per_s", "cache_dicom_images_per_s", "loader_images_per_s"))
     assert set(b["loader_224px_images_per_s_per_worker"]) == {"cache 512 px", "cache 256 px"}

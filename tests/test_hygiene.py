@@ -55,7 +55,7 @@ def test_module_imports_only_lower_numbers():
 
 def test_experiment_notebooks_have_parameters_and_skip_exec():
     for nb in NBS:
-        if nb.name[0].isdigit():
+        if nb.name[0].isdigit() or nb.name == "index.ipynb":  # index: the opening chapter, not an experiment
             continue
         cells = _cells(nb)
         params = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
@@ -118,3 +118,31 @@ def test_nothing_the_project_needs_is_ignored():
     ).stdout.split("\n")
     bad = [p for p in out if p and not re.search(r"__pycache__|\.pyc$|\.ipynb_checkpoints|/runs/|\.png$", p)]
     assert not bad, f"ignored files the project uses: {bad[:10]}"
+
+
+def _module_notebooks() -> dict[str, str]:
+    "Every generated module (`plan.x.y`) and the notebook its header names as its source."
+    out = {}
+    for p in sorted((ROOT / "plan").rglob("*.py")):
+        m = re.search(r"File to edit: (?:\.\./)+nbs/(\S+)\.ipynb", p.read_text())
+        if m:
+            name = ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+            out[name] = m.group(1)
+    return out
+
+
+def test_package_map_lists_every_module():
+    """The opening notebook's package map names every module with the notebook it is built from (a link that
+    resolves), the package docstring and `nbs/llms.txt` list every module, and no docstring links a docs site."""
+    mods = _module_notebooks()
+    assert len(mods) > 30 and "plan.evaluation" in mods
+    index = "\n".join("".join(c["source"]) for c in _cells(ROOT / "nbs" / "index.ipynb"))
+    listed = dict(re.findall(r"`(plan[\w.]*)` \(\[\w+\]\((\w+)\.ipynb\)\)", index))
+    assert listed == mods, set(listed.items()) ^ set(mods.items())
+    assert all((ROOT / "nbs" / f"{nb}.ipynb").exists() for nb in listed.values())
+    init, llms = (ROOT / "plan" / "__init__.py").read_text(), (ROOT / "nbs" / "llms.txt").read_text()
+    for m in mods:
+        if m != "plan.evaluation":  # a package's own __init__ is not in nbdev's module list
+            assert f"`{m}`" in init and f"`{m}`" in llms, f"{m} is missing from the package docstring or llms.txt"
+    for p in (ROOT / "plan").rglob("*.py"):
+        assert "Docs: http" not in p.read_text(), f"{p}: a docstring links a documentation site that does not exist"
