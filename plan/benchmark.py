@@ -21,7 +21,7 @@ from .losses import create_loss, gloria_loop, gloria_words, mgca_loop, plan_loop
 
 # %% auto #0
 __all__ = ['SCRATCH_REGIME', 'PeakMemory', 'time_it', 'cpu_peak_mb', 'local_loss_benchmark', 'gloria_equality', 'train_step',
-           'cpu_step_peak_mb']
+           'cpu_step_peak_mb', 'loader_rate']
 
 # %% ../nbs/53_benchmark.ipynb #904c1a4b
 class PeakMemory:
@@ -231,3 +231,24 @@ def cpu_step_peak_mb(preset: str, method: str) -> float:
     """Peak memory (MiB) of one training step of `method` at experiment preset `preset` on CPU, measured in a fresh
     interpreter once the model and batch are in memory: activations, gradients and AdamW's state."""
     return _fresh(f"_step_child({preset!r}, {method!r})")
+
+# %% ../nbs/53_benchmark.ipynb #6b987e2e
+def loader_rate(ds, collate, workers: int, batches: int, batch_size: int) -> float:
+    """Images/s of training's `DataLoader` settings (`plan.train`: its prefetch, no shuffling) over `ds` at `workers`
+    workers, for `batches` batches after the first (worker start-up is paid once per run, not per batch)."""
+    from torch.utils.data import DataLoader
+
+    dl = DataLoader(
+        ds,
+        batch_size=batch_size,
+        shuffle=False,
+        num_workers=workers,
+        collate_fn=collate,
+        prefetch_factor=4 if workers else None,
+    )
+    it = iter(dl)
+    next(it)
+    t, k = time.perf_counter(), 0
+    for _, b in zip(range(batches), it):
+        k += len(b["key"])
+    return k / (time.perf_counter() - t)
