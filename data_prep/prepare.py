@@ -24,7 +24,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="datasets:\n" + "\n".join(f"  {k:10s} {v}" for k, v in ADAPTERS.items()),
+        epilog="datasets:\n" + "\n".join(f"  {k:10s} {v.about}" for k, v in ADAPTERS.items()),
     )
     p.add_argument("dataset", choices=list(ADAPTERS), metavar="DATASET", help="one of: " + ", ".join(ADAPTERS))
     p.add_argument("--root", help="the raw dataset folder (default: its key in settings.ini [datasets])")

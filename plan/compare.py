@@ -30,8 +30,8 @@ from .evaluation.suite import HEADLINE
 __all__ = ['VARIANTS', 'DEFAULT_VARIANTS', 'PROTOCOL', 'ITEM_METRICS', 'Variant', 'list_variants', 'variant_config', 'collect',
            'summarize', 'paired', 'verdict', 'ComparisonProtocol', 'criterion', 'method_of', 'tuning_group',
            'run_folder', 'run_once', 'tune', 'tuning_row', 'finished_tuning', 'chosen_lrs', 'tuned_config',
-           'variant_names', 'seeded_runs', 'finished_runs', 'grounding_stat', 'paired_bootstrap', 'run_items',
-           'metric_items', 'summary_table', 'paired_table', 'prior_breakdown']
+           'seeded_runs', 'finished_runs', 'grounding_stat', 'paired_bootstrap', 'run_items', 'metric_items',
+           'summary_table', 'paired_table', 'prior_breakdown']
 
 # %% ../nbs/54_compare.ipynb #b20a915b
 @dataclass(frozen=True)
@@ -383,18 +383,6 @@ def tuned_config(base: ExperimentConfig, name: str, seed: int, lrs: dict[str, fl
     return cfg
 
 # %% ../nbs/54_compare.ipynb #95d3834f
-def variant_names(variants: str = "") -> list[str]:
-    """The variants a comparison call runs: `variants` comma-separated, or (empty) the protocol's methods and
-    ablations; an unknown name stops with a one-line `ParameterError` listing the valid ones."""
-    from plan.params import bad
-
-    names = [v.strip() for v in variants.split(",") if v.strip()] or list(PROTOCOL.methods + PROTOCOL.ablations)
-    for n in names:
-        if n not in VARIANTS:
-            bad("variants", variants, f"unknown variant {n!r}; valid: {', '.join(VARIANTS)}")
-    return names
-
-
 def seeded_runs(names: list[str], seeds: list[int] | None = None) -> list[tuple[str, int]]:
     """(variant, seed) of every evaluation run of `names` (the protocol's seeds per method and per ablation, or
     `seeds`), seed by seed, so a stopped comparison has every method at its first seeds."""
@@ -402,7 +390,11 @@ def seeded_runs(names: list[str], seeds: list[int] | None = None) -> list[tuple[
     runs = [
         (n, k)
         for n in names
-        for k in (seeds if seeds is not None else range(PROTOCOL.seeds if VARIANTS[n].kind == "method" else PROTOCOL.ablation_seeds))
+        for k in (
+            seeds
+            if seeds is not None
+            else range(PROTOCOL.seeds if VARIANTS[n].kind == "method" else PROTOCOL.ablation_seeds)
+        )
     ]
     return sorted(runs, key=lambda x: (x[1], order.index(x[0]) if x[0] in order else len(order)))
 
@@ -411,7 +403,11 @@ def finished_runs(out: str | Path, names: list[str], max_seed: int = 10) -> dict
     "Every scored evaluation run of `names` (and of the protocol's variants) under `out`: {variant: {seed: folder}}."
     runs = {}
     for name in dict.fromkeys(list(PROTOCOL.methods + PROTOCOL.ablations) + list(names)):
-        found = {k: run_folder(out, name, k) for k in range(max_seed) if (run_folder(out, name, k) / "eval" / "metrics.json").exists()}
+        found = {
+            k: run_folder(out, name, k)
+            for k in range(max_seed)
+            if (run_folder(out, name, k) / "eval" / "metrics.json").exists()
+        }
         if found:
             runs[name] = found
     return runs

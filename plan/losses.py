@@ -154,6 +154,12 @@ class GloriaLoss(nn.Module):
     learns_temperature = False  # τ₃ is fixed: the model's τ_g stays a constant (a learnable one would get no gradient)
     uses_stages = False  # one stage at its own weights: PLAN's curriculum is PLAN's
     readout = "gloria"  # its attention map (`gloria_attention`)
+
+    @staticmethod
+    def readout_tau(c: LossConfig, last: StageConfig) -> float:
+        "Its attention map's temperature: 1/τ₁."
+        return 1 / c.gloria_tau1
+
     model_defaults = dict(head="linear", text_layers=4, text_global="mean_words")  # last-4-layer words, mean sentence
 
     def __init__(self, cfg: LossConfig):
@@ -203,6 +209,11 @@ class MGCATokenLoss(nn.Module):
 
     learns_temperature = True
     readout = "mgca"
+
+    @staticmethod
+    def readout_tau(c: LossConfig, last: StageConfig) -> float:
+        "Its attention's temperature: the last stage's τ_l, which it trains with."
+        return last.tau_local
 
     def __init__(self, cfg: LossConfig):
         super().__init__()
@@ -310,6 +321,12 @@ class MGCALoss(nn.Module):
     learns_temperature = False  # the instance term's 0.07 is fixed
     uses_stages = False
     readout = "mgca"
+
+    @staticmethod
+    def readout_tau(c: LossConfig, last: StageConfig) -> float:
+        "Its token temperature."
+        return c.mgca_temperature
+
     model_defaults = dict(head="mlp_bn", prototypes=500, cross_attention=False)
 
     def __init__(self, cfg: LossConfig):
@@ -377,6 +394,11 @@ class PLANLoss(nn.Module):
 
     learns_temperature = True
     readout = "soft_region"  # the soft region after its refinement steps
+
+    @staticmethod
+    def readout_tau(c: LossConfig, last: StageConfig) -> float:
+        "The last stage's τ_l."
+        return last.tau_local
 
     def __init__(self, cfg: LossConfig):
         super().__init__()
@@ -457,6 +479,11 @@ class ClipLoss(nn.Module):
     learns_temperature = True  # its global term uses the model's τ_g
     uses_stages = False
     readout = "phrase"
+
+    @staticmethod
+    def readout_tau(c: LossConfig, last: StageConfig) -> float:
+        "The phrase map has no temperature."
+        return 1.0
 
     def __init__(self, cfg: LossConfig):
         super().__init__()

@@ -26,7 +26,7 @@ from .settings import ConfigError, read_settings, resolve_device
 
 # %% auto #0
 __all__ = ['ParameterError', 'bad', 'user_path', 'out_folder', 'data_folder', 'model_folder', 'seed_list', 'check_device',
-           'check_backbone', 'check_text_model', 'check_tasks', 'scale_epochs', 'pretrain_config']
+           'check_backbone', 'check_text_model', 'check_tasks', 'check_variants', 'scale_epochs', 'pretrain_config']
 
 # %% ../nbs/55_params.ipynb #d97bbbce
 class ParameterError(ValueError):
@@ -140,10 +140,10 @@ def check_backbone(value: str, name: str = "image_backbone") -> int:
 
 
 def check_text_model(value: str, name: str = "text_model") -> str:
-    "An alias (`minilm`, `tiny-bert`, `radbert`) or a local folder (relative to the launch folder); returned resolved."
-    from plan.encoders import text_model_path
+    "A name of `plan.encoders.TEXT_MODELS` or a local folder (relative to the launch folder); returned resolved."
+    from plan.encoders import TEXT_MODELS, text_model_path
 
-    v = value if value in ("minilm", "tiny-bert", "radbert") or not value else str(user_path(value))
+    v = value if value in TEXT_MODELS or not value else str(user_path(value))
     try:
         text_model_path(v)
     except FileNotFoundError as e:
@@ -159,6 +159,18 @@ def check_tasks(value: str, name: str = "tasks") -> list[str]:
         return parse_tasks(value.strip())
     except ValueError as e:
         bad(name, value, str(e))
+
+# %% ../nbs/55_params.ipynb #49d59d12
+def check_variants(value: str = "", name: str = "variants") -> list[str]:
+    """The comparison's variants: `value` comma-separated, or (empty) the protocol's methods and ablations; an unknown
+    name stops with the valid ones (`plan.compare.VARIANTS`)."""
+    from plan.compare import PROTOCOL, VARIANTS
+
+    names = [v.strip() for v in value.split(",") if v.strip()] or list(PROTOCOL.methods + PROTOCOL.ablations)
+    for n in names:
+        if n not in VARIANTS:
+            bad(name, value, f"unknown variant {n!r}; valid: {', '.join(VARIANTS)}")
+    return names
 
 # %% ../nbs/55_params.ipynb #20b599ee
 def scale_epochs(cfg: ExperimentConfig, epochs: float) -> ExperimentConfig:

@@ -67,16 +67,13 @@ def readout_for(cfg: ExperimentConfig | None, run_dir: str | Path | None = None)
     if cfg is None:
         ro = Readout("soft_region", c.steps, c.tau_local, 1.0, **base)
     else:
-        kind, last = LOSSES[c.method].readout, cfg.stages[-1]
-        if kind == "soft_region":
+        loss, last = LOSSES[c.method], cfg.stages[-1]
+        tau = loss.readout_tau(c, last)
+        if loss.readout == "soft_region":
             rho = last.rho if (c.sparsify and last.suppression) else 1.0
-            ro = Readout(kind, c.steps, last.tau_local, rho, **base)
-        elif kind == "gloria":
-            ro = Readout(kind, 1, 1 / c.gloria_tau1, **base)
-        elif kind == "mgca":
-            ro = Readout(kind, 1, c.mgca_temperature if c.method == "mgca" else last.tau_local, **base)
+            ro = Readout(loss.readout, c.steps, tau, rho, **base)
         else:
-            ro = Readout(kind, 1, 1.0, **base)
+            ro = Readout(loss.readout, 1, tau, **base)
     f = Path(run_dir) / TUNED if run_dir else None
     if f is not None and f.exists():
         ro = ro.replace(**{k: v for k, v in json.loads(f.read_text())["readout"].items() if k in ("tau", "rho")})

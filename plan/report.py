@@ -13,9 +13,10 @@ import json
 import os
 import platform
 import subprocess
+import typing
 from pathlib import Path
 
-from .config import ExperimentConfig, config_hash
+from .config import EvalTask, ExperimentConfig, config_hash
 from .progress import ENV, watch
 from .settings import project_root, read_settings
 
@@ -140,7 +141,9 @@ def run_notebook(
     return dst
 
 
-ALL_TASKS = "grounding,retrieval,zeroshot,probe,detection"
+ALL_TASKS = ",".join(
+    typing.get_args(EvalTask)
+)  # every task the evaluation registry runs (`plan.evaluation.suite.TASKS`)
 
 
 def _publish(reports: Path, *files: Path, metrics: Path | None = None) -> None:

@@ -146,3 +146,27 @@ def test_package_map_lists_every_module():
             assert f"`{m}`" in init and f"`{m}`" in llms, f"{m} is missing from the package docstring or llms.txt"
     for p in (ROOT / "plan").rglob("*.py"):
         assert "Docs: http" not in p.read_text(), f"{p}: a docstring links a documentation site that does not exist"
+
+
+def test_one_registry_per_family():
+    """Every named family is read from its one table: losses (with their read-out), evaluation tasks (the config's
+    choices, the suite and the main job agree), dataset adapters (the CLI lists them), text models; no method's
+    name is tested for outside the loss registry."""
+    import typing
+
+    from plan.config import EvalTask
+    from plan.data.adapters import ADAPTERS
+    from plan.encoders import TEXT_MODELS
+    from plan.evaluation.suite import TASKS
+    from plan.losses import LOSSES, READOUTS
+    from plan.report import ALL_TASKS
+
+    assert tuple(TASKS) == typing.get_args(EvalTask) == tuple(ALL_TASKS.split(","))
+    assert all(cls.readout in READOUTS and callable(cls.readout_tau) for cls in LOSSES.values())
+    assert all(a.about and callable(a.run) for a in ADAPTERS.values())
+    assert {"minilm", "tiny-bert", "radbert"} <= set(TEXT_MODELS)
+    for p in (ROOT / "plan").rglob("*.py"):
+        if p.name in ("losses.py", "_modidx.py"):
+            continue
+        hits = re.findall(r"\bmethod\s*(?:==|!=|in \()\s*\"?\w*", p.read_text())
+        assert not hits, f"{p}: tests a method by name ({hits}); give the loss class an attribute instead"

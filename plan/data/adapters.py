@@ -12,6 +12,8 @@ after their real ids, then check the manifests row by row."""
 from __future__ import annotations
 
 import json
+import typing
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +24,8 @@ from .prepare import image_manifest, make_5x200, prepare_mimic, prepare_rsna, pr
 from .text import parse_openi_xml
 
 # %% auto #0
-__all__ = ['ADAPTERS', 'SETTINGS_KEYS', 'prepare_chexpert', 'siim_rle_decode', 'siim_rle_encode', 'prepare_siim', 'prepare_openi',
-           'prepare', 'settings_inputs', 'synthcxr_spec', 'ensure_data']
+__all__ = ['ADAPTERS', 'prepare_chexpert', 'siim_rle_decode', 'siim_rle_encode', 'prepare_siim', 'prepare_openi', 'Adapter',
+           'adapter', 'prepare', 'settings_inputs', 'synthcxr_spec', 'ensure_data']
 
 # %% ../../nbs/17_adapters.ipynb #17fdda35
 def prepare_chexpert(
@@ -197,15 +199,70 @@ def prepare_openi(
     return rep
 
 # %% ../../nbs/17_adapters.ipynb #85a5da9d
-ADAPTERS = {
-    "mimic-cxr": "MIMIC-CXR-JPG 2.0/2.1 (+ --reports, + --ms-cxr for grounding boxes)",
-    "ms-cxr": "MS-CXR 1.0/1.1 boxes joined to a MIMIC-CXR-JPG tree (--root MIMIC-CXR-JPG, --reports, --ms-cxr CSV or COCO JSON)",
-    "chexpert": "CheXpert v1.0(-small) + the seeded CheXpert-5x200",
-    "rsna": "RSNA Pneumonia stage 2 (DICOMs + stage_2_train_labels.csv)",
-    "siim": "SIIM-ACR Pneumothorax (DICOMs + train-rle.csv)",
-    "openi": "Open-I / IU X-ray reports (+ --images folder of PNGs)",
-    "synthcxr": "the project's own SynthCXR output (MIMIC-CXR-JPG + MS-CXR + RSNA formats)",
+@dataclass(frozen=True)
+class Adapter:
+    """One dataset `prepare` knows: what it reads (`about`, shown by `data_prep/prepare.py --help`), its preparation
+    (`run(root, out, cache_size, workers, seed, reports, ms_cxr, images)`), the inputs it cannot do without (input →
+    what it is), and where `settings.ini`'s `[datasets]` section keeps each input."""
+
+    about: str
+    run: typing.Callable
+    needs: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+
+
+_MIMIC_KEYS = dict(root="mimic_cxr_jpg", reports="mimic_cxr_reports", ms_cxr="ms_cxr")
+_REPORTS = "the MIMIC-CXR reports folder holding files/"
+ADAPTERS: dict[str, Adapter] = {
+    "mimic-cxr": Adapter(
+        "MIMIC-CXR-JPG 2.0/2.1 (+ --reports, + --ms-cxr for grounding boxes)",
+        lambda root, out, cs, w, seed, reports, ms_cxr, images: prepare_mimic(
+            root, reports, out, cs, w, ms_cxr=ms_cxr, seed=seed
+        ),
+        dict(reports=_REPORTS),
+        _MIMIC_KEYS,
+    ),
+    "ms-cxr": Adapter(
+        "MS-CXR 1.0/1.1 boxes joined to a MIMIC-CXR-JPG tree (--root MIMIC-CXR-JPG, --reports, --ms-cxr CSV or COCO JSON)",
+        lambda root, out, cs, w, seed, reports, ms_cxr, images: prepare_mimic(
+            root, reports, out, cs, w, ms_cxr=ms_cxr, seed=seed
+        ),
+        dict(reports=_REPORTS, ms_cxr="MS_CXR_Local_Alignment_v1.x.csv or .json"),
+        _MIMIC_KEYS,
+    ),
+    "chexpert": Adapter(
+        "CheXpert v1.0(-small) + the seeded CheXpert-5x200",
+        lambda root, out, cs, w, seed, *_: prepare_chexpert(root, out, cs, w, seed=seed),
+        settings=dict(root="chexpert"),
+    ),
+    "rsna": Adapter(
+        "RSNA Pneumonia stage 2 (DICOMs + stage_2_train_labels.csv)",
+        lambda root, out, cs, w, seed, *_: prepare_rsna(root, out, cs, w, seed),
+        settings=dict(root="rsna_pneumonia"),
+    ),
+    "siim": Adapter(
+        "SIIM-ACR Pneumothorax (DICOMs + train-rle.csv)",
+        lambda root, out, cs, w, seed, *_: prepare_siim(root, out, cs, w, seed),
+        settings=dict(root="siim_pneumothorax"),
+    ),
+    "openi": Adapter(
+        "Open-I / IU X-ray reports (+ --images folder of PNGs)",
+        lambda root, out, cs, w, seed, reports, ms_cxr, images: prepare_openi(root, out, images, cs, w, seed),
+        dict(images="the folder of Open-I PNGs: without images nothing can be prepared"),
+        dict(images="openi_images"),
+    ),
+    "synthcxr": Adapter(
+        "the project's own SynthCXR output (MIMIC-CXR-JPG + MS-CXR + RSNA formats)",
+        lambda root, out, cs, w, seed, *_: prepare_synthcxr(root, out, cs, w, seed=seed),
+    ),
 }
+
+
+def adapter(dataset: str) -> Adapter:
+    "The registered `Adapter` of `dataset`, or a `DataError` naming the valid ones."
+    if dataset not in ADAPTERS:
+        raise DataError(f"unknown dataset {dataset!r}; valid: {', '.join(ADAPTERS)}")
+    return ADAPTERS[dataset]
 
 
 def prepare(
@@ -220,41 +277,17 @@ def prepare(
     images: str | None = None,
 ) -> dict:
     "Prepare `dataset` from its raw `root` into `out`; returns the validation report."
-    if dataset not in ADAPTERS:
-        raise DataError(f"unknown dataset {dataset!r}; valid: {', '.join(ADAPTERS)}")
+    a = adapter(dataset)
     root = Path(root)
     if not root.exists():
         raise DataError(f"--root {root} does not exist")
     if cache_size < 16:
         raise DataError(f"--cache-size {cache_size}: must be at least 16 pixels (the long side of cached images)")
-    if dataset == "openi" and not images:
-        raise DataError("openi needs --images (the folder of Open-I PNGs): without images nothing can be prepared")
-    if dataset in ("mimic-cxr", "ms-cxr"):
-        if not reports:
-            raise DataError(f"{dataset} needs --reports (the MIMIC-CXR reports folder holding files/)")
-        if dataset == "ms-cxr" and not ms_cxr:
-            raise DataError("ms-cxr needs --ms-cxr (MS_CXR_Local_Alignment_v1.x.csv or .json)")
-        return prepare_mimic(root, reports, out, cache_size, workers, ms_cxr=ms_cxr, seed=seed)
-    if dataset == "chexpert":
-        return prepare_chexpert(root, out, cache_size, workers, seed=seed)
-    if dataset == "rsna":
-        return prepare_rsna(root, out, cache_size, workers, seed)
-    if dataset == "siim":
-        return prepare_siim(root, out, cache_size, workers, seed)
-    if dataset == "openi":
-        return prepare_openi(root, out, images, cache_size, workers, seed)
-    return prepare_synthcxr(root, out, cache_size, workers, seed=seed)
-
-
-SETTINGS_KEYS = {  # dataset → the settings.ini [datasets] key of each input: --root, --reports, --ms-cxr, --images
-    "mimic-cxr": dict(root="mimic_cxr_jpg", reports="mimic_cxr_reports", ms_cxr="ms_cxr"),
-    "ms-cxr": dict(root="mimic_cxr_jpg", reports="mimic_cxr_reports", ms_cxr="ms_cxr"),
-    "chexpert": dict(root="chexpert"),
-    "rsna": dict(root="rsna_pneumonia"),
-    "siim": dict(root="siim_pneumothorax"),
-    "openi": dict(images="openi_images"),
-    "synthcxr": {},
-}
+    given = dict(reports=reports, ms_cxr=ms_cxr, images=images)
+    for arg, what in a.needs.items():
+        if not given[arg]:
+            raise DataError(f"{dataset} needs --{arg.replace('_', '-')} ({what})")
+    return a.run(root, out, cache_size, workers, seed, reports, ms_cxr, images)
 
 
 def settings_inputs(dataset: str, given: dict, settings=None) -> dict:
@@ -262,14 +295,14 @@ def settings_inputs(dataset: str, given: dict, settings=None) -> dict:
     from `settings.ini`'s `[datasets]` section where set there."""
     from plan.settings import read_settings
 
+    keys = adapter(dataset).settings
     st = settings or read_settings()
     out = dict(given)
-    for arg, key in SETTINGS_KEYS.get(dataset, {}).items():
+    for arg, key in keys.items():
         if not out.get(arg) and st.datasets.get(key):
             out[arg] = str(st.datasets[key])
     if not out.get("root"):
-        key = SETTINGS_KEYS.get(dataset, {}).get("root")
-        where = f", or set [datasets] {key} in {st.path}" if key else ""
+        where = f", or set [datasets] {keys['root']} in {st.path}" if "root" in keys else ""
         raise DataError(f"{dataset}: no --root given{where}")
     return out
 
