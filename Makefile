@@ -69,14 +69,14 @@ test: setup browser
 
 # The main job on the embedded default: generate SynthCXR, pre-train, evaluate (five tasks), explorer page → reports/.
 report: setup
-	$(PY) -m plan.report
+	$(PY) -m plan.experiments.report
 
 # The method comparison (every method and ablation x seeds at equal budget): hours on 2 CPU cores.
 compare: setup
-	$(PY) -m plan.report --compare
+	$(PY) -m plan.experiments.report --compare
 
 benchmarks: setup
-	$(PY) -m plan.report --benchmarks
+	$(PY) -m plan.experiments.report --benchmarks
 
 # On a CUDA machine: bf16 + fp16 smoke runs, a torchrun kill-and-resume on up to 2 GPUs, the benchmarks on cuda
 # (tests/gpu_check.py; a few minutes) → runs/gpu-check/gpu_check.json. Exits 2 where there is no GPU.

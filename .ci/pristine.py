@@ -19,7 +19,7 @@ for m in mods:
 for cmd in (
     [sys.executable, "data_prep/prepare.py", "--help"],
     [sys.executable, "data_prep/synthcxr.py", "--help"],
-    [sys.executable, "-m", "plan.report", "--help"],
+    [sys.executable, "-m", "plan.experiments.report", "--help"],
 ):
     r = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
     if r.returncode != 0:

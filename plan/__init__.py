@@ -4,7 +4,7 @@
 region of its image, refined over a few progressive steps (docs/method.md), beside the baselines it is compared
 with (CLIP-style, BioViL, GLoRIA and MGCA, each as its authors built it), and evaluates all of them the same way:
 phrase grounding with its controls, retrieval, zero-shot classification, linear probing and detection. The main
-job (`python -m plan.report`) generates SynthCXR, a synthetic benchmark with ground truth for every task,
+job (`python -m plan.experiments.report`) generates SynthCXR, a synthetic benchmark with ground truth for every task,
 pre-trains on it, evaluates and renders the reports; `data_prep/` turns MIMIC-CXR, MS-CXR, CheXpert, RSNA and SIIM,
 as downloaded, into the same manifests.
 
@@ -50,14 +50,12 @@ package and hold no model code):
 - **Model** (encoders, PLAN's alignment, every method's loss, the text cache and text model, read-outs, published weights): `plan.encoders` ([20_encoders](20_encoders.ipynb)), `plan.alignment` ([21_alignment](21_alignment.ipynb)), `plan.dist` ([22_dist](22_dist.ipynb)), `plan.losses` ([23_losses](23_losses.ipynb)), `plan.textcache` ([24_textcache](24_textcache.ipynb)), `plan.textmodel` ([25_textmodel](25_textmodel.ipynb)), `plan.readout` ([26_readout](26_readout.ipynb)), `plan.published` ([27_published](27_published.ipynb))
 - **Training** (the progressive engine and its checkpoints): `plan.checkpoint` ([30_checkpoint](30_checkpoint.ipynb)), `plan.train` ([31_train](31_train.ipynb))
 - **Evaluation** (every task by name, with its controls and diagnostics): `plan.evaluation.grounding` ([40_grounding](40_grounding.ipynb)), `plan.evaluation.retrieval` ([41_retrieval](41_retrieval.ipynb)), `plan.evaluation.zeroshot` ([42_zeroshot](42_zeroshot.ipynb)), `plan.evaluation.probe` ([43_probe](43_probe.ipynb)), `plan.evaluation.detection` ([44_detection](44_detection.ipynb)), `plan.evaluation.suite` ([45_evaluate](45_evaluate.ipynb)), `plan.evaluation.diagnostics` ([46_diagnostics](46_diagnostics.ipynb)), `plan.evaluation` ([47_evaluation](47_evaluation.ipynb))
-- **Experiments** (settings, configuration and presets, notebook parameters, progress, figures, the explorer, the main job, the comparison and the benchmarks): `plan.settings` ([00_settings](00_settings.ipynb)), `plan.config` ([01_config](01_config.ipynb)), `plan.presets` ([02_presets](02_presets.ipynb)), `plan.progress` ([03_progress](03_progress.ipynb)), `plan.params` ([55_params](55_params.ipynb)), `plan.viz` ([50_viz](50_viz.ipynb)), `plan.explorer` ([51_explorer](51_explorer.ipynb)), `plan.report` ([52_report](52_report.ipynb)), `plan.compare` ([54_compare](54_compare.ipynb)), `plan.benchmark` ([53_benchmark](53_benchmark.ipynb))
+- **Experiments** (settings, configuration and presets, notebook parameters, progress, figures, the explorer, the main job, the comparison and the benchmarks): `plan.settings` ([00_settings](00_settings.ipynb)), `plan.config` ([01_config](01_config.ipynb)), `plan.presets` ([02_presets](02_presets.ipynb)), `plan.progress` ([03_progress](03_progress.ipynb)), `plan.experiments.params` ([55_params](55_params.ipynb)), `plan.viz` ([50_viz](50_viz.ipynb)), `plan.explorer` ([51_explorer](51_explorer.ipynb)), `plan.experiments.report` ([52_report](52_report.ipynb)), `plan.experiments.compare` ([54_compare](54_compare.ipynb)), `plan.experiments.benchmark` ([53_benchmark](53_benchmark.ipynb))
 
 Modules:
 
 - `plan.alignment`: Pure tensor functions of PLAN's word–pixel alignment (docs/method.md, PLAN's loss 2–6), vectorised over batch, words and pixels, with padding masks.
-- `plan.benchmark`: Timing and peak-memory helpers behind `nbs/benchmarks.ipynb`: forward+backward of each local loss against its loop reference, a training step by method, and the data pipeline.
 - `plan.checkpoint`: Atomic, resumable checkpoints: model and loss weights as safetensors, optimizer / scheduler / RNG state read back with `weights_only=True`, and the ranks' agreement on which one to resume from.
-- `plan.compare`: The variants that `nbs/compare.ipynb` trains and evaluates at equal budget, and the summary table.
 - `plan.config`: One typed experiment configuration: dataclasses, validation, YAML files.
 - `plan.data.adapters`: CheXpert, SIIM-ACR Pneumothorax and Open-I adapters, and the one `prepare(dataset, root, out)` entry point behind `python data_prep/prepare.py`.
 - `plan.data.cache`: Reading any image (DICOM, JPEG, PNG) with errors that name the file, the resumable 8-bit PNG cache, and the `manifest.csv` / `validation.json` every dataset's preparation ends with.
@@ -76,14 +74,16 @@ Modules:
 - `plan.evaluation.retrieval`: 5×200-style class retrieval (precision@K both directions) and paired instance recall@K.
 - `plan.evaluation.suite`: `evaluate(run_dir, tasks)`: every evaluation task of a pre-trained run, by name, written to one `metrics.json` with the protocol it used. The experiment notebooks call it and plot; they compute nothing themselves.
 - `plan.evaluation.zeroshot`: Fixed prompt ensembles, inductive scoring, ACC / F1 / AUROC — no normalisation over the test set.
+- `plan.experiments.benchmark`: Timing and peak-memory helpers behind `nbs/benchmarks.ipynb`: forward+backward of each local loss against its loop reference, a training step by method, and the data pipeline.
+- `plan.experiments.compare`: The variants that `nbs/compare.ipynb` trains and evaluates at equal budget, and the summary table.
+- `plan.experiments.params`: One rule for paths and one check for every parameter of the experiment notebooks, before any data or model work.
+- `plan.experiments.report`: Run experiment notebooks with papermill and render them to HTML in `reports/`; the main job.
 - `plan.explorer`: Which pixels does each word light up, how do the maps sharpen over the progressive steps, and where do they go wrong? An ipywidgets explorer over cached encoder outputs.
 - `plan.losses`: Every method's loss (`clip`, `biovil`, `gloria`, `mgca`, `mgca_token`, `plan`) under one interface, fully vectorised, in one registry (`LOSSES`, `create_loss`).
-- `plan.params`: One rule for paths and one check for every parameter of the experiment notebooks, before any data or model work.
 - `plan.presets`: Named starting points (`smoke`, `cpu`, `paper`) and `load_experiment`: preset → `settings.ini` → overrides → papermill parameters, each value remembering where it came from.
 - `plan.progress`: Progress that follows the work: training steps, evaluation phrases and batches, not notebook cells.
 - `plan.published`: BioViL, BioViL-T, GLoRIA and MGCA weights as released, loaded into our model so that the same evaluation and the same explorer grade them beside a PLAN run.
 - `plan.readout`: How a trained model's alignment becomes a map: each method's own (native) read-out, and the phrase map for all.
-- `plan.report`: Run experiment notebooks with papermill and render them to HTML in `reports/`; the main job.
 - `plan.settings`: `settings.ini` (where things are on this machine: dataset roots, folders, device, loader workers), the project root, and the one error type every bad setting raises.
 - `plan.textcache`: A frozen text encoder's outputs (word vectors, [CLS] attention per word, the [CLS] vector, the word and stop masks), computed once per report and kept on disk, so that a training step costs only the image side and the heads.
 - `plan.textmodel`: A WordPiece tokenizer and a small BERT pre-trained by masked-language modelling on real radiology reports (the 3,955 Open-I reports that `torchxrayvision` ships) plus the SynthCXR training reports — offline, cached.

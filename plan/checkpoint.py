@@ -36,7 +36,7 @@ def rng_states() -> list[dict]:
     torch.distributed.all_gather_object(out, own)
     return out
 
-
+# %% ../nbs/30_checkpoint.ipynb #9742e01a
 def save_checkpoint(out: Path, step: int, model, loss, opt, sched, scaler, extra: dict, keep: int = 2) -> Path:
     from safetensors.torch import save_file
 
@@ -68,7 +68,7 @@ def save_checkpoint(out: Path, step: int, model, loss, opt, sched, scaler, extra
         shutil.rmtree(old, ignore_errors=True)
     return final
 
-
+# %% ../nbs/30_checkpoint.ipynb #b7afe485
 def latest_checkpoint(out: Path) -> Path | None:
     cks = sorted((out / "checkpoints").glob("step_*")) if (out / "checkpoints").exists() else []
     return cks[-1] if cks else None
@@ -99,7 +99,7 @@ def load_checkpoint(ck: Path, model, loss, opt, sched, scaler) -> dict:
         torch.cuda.set_rng_state_all(st["cuda_rng"])
     return st
 
-
+# %% ../nbs/30_checkpoint.ipynb #b97374bd
 def unwrap(m):
     "The model inside a DDP wrapper (or `m` itself)."
     return m.module if hasattr(m, "module") else m

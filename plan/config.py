@@ -77,7 +77,7 @@ class DataConfig:
     synth_size: int = 256  # SynthCXR image side
     synth_seed: int = 0
 
-
+# %% ../nbs/01_config.ipynb #2efb0c89
 @dataclass
 class ModelConfig:
     "The two encoders and the projection heads (docs/method.md, Encoders)."
@@ -110,7 +110,7 @@ class ModelConfig:
     image_input_size: int = 0  # > 0: images resized to this square inside the model (GLoRIA's and MGCA's 299)
     local_adapter: LocalAdapter = ""  # "" | biovil_t (BioViL-T's single-image patch embedding)
 
-
+# %% ../nbs/01_config.ipynb #3031b815
 @dataclass
 class LossConfig:
     "The alignment method and its parts; each PLAN part can be switched off alone."
@@ -151,7 +151,7 @@ class LossConfig:
     tau_cross: float = 5.0  # tau_2 of the cross-batch local score
     tau_cross_ce: float = 10.0  # scale of the cross-batch score matrix into the cross-entropy
 
-
+# %% ../nbs/01_config.ipynb #cf34087c
 @dataclass
 class StageConfig:
     "One stage of progressive training (docs/method.md, PLAN's loss step 6: across training)."
@@ -165,7 +165,7 @@ class StageConfig:
     tau_local: float = 0.1
     rho: float = 0.5
 
-
+# %% ../nbs/01_config.ipynb #a2bcd959
 @dataclass
 class TrainConfig:
     "Optimiser, schedule, precision and bookkeeping."
@@ -188,7 +188,7 @@ class TrainConfig:
     max_steps: int = 0  # >0: stop after this many optimiser steps (smoke runs)
     tensorboard: bool = True
 
-
+# %% ../nbs/01_config.ipynb #fce1c60b
 @dataclass
 class EvalConfig:
     "Evaluation protocol switches (docs/method.md, Evaluation protocols)."
@@ -208,7 +208,7 @@ class EvalConfig:
     iou_thresholds: list[float] = field(default_factory=lambda: [0.1, 0.2, 0.3, 0.4, 0.5])
     retrieval_k: list[int] = field(default_factory=lambda: [1, 2, 5, 10])
 
-
+# %% ../nbs/01_config.ipynb #28c72536
 @dataclass
 class ExperimentConfig:
     "Everything one experiment does."
@@ -274,7 +274,7 @@ def coerce_value(value: Any, tp: Any, key: str, src: str) -> Any:
         return value
     return value
 
-
+# %% ../nbs/01_config.ipynb #01a6f332
 def _from_dict(cls, d: Any, prefix: str = "", src: str = "config"):
     if isinstance(d, cls):
         return d
@@ -305,7 +305,7 @@ def check_choices(obj, src: str = "config", prefix: str = "") -> None:
         elif v is not None and _has_literal(tp):
             coerce_value(v, tp, key, src)
 
-
+# %% ../nbs/01_config.ipynb #6afafd76
 def _has_literal(tp) -> bool:
     return typing.get_origin(tp) is Literal or any(_has_literal(a) for a in typing.get_args(tp))
 
@@ -358,7 +358,7 @@ def validate(cfg: ExperimentConfig, src: str = "config") -> ExperimentConfig:
         bad("data.image_size", cfg.data.image_size, f"<= data.resize ({cfg.data.resize})")
     return cfg
 
-
+# %% ../nbs/01_config.ipynb #bdcf1d4e
 def _moved(d: dict) -> dict:
     "A copy of `d` with the keys of `MOVED` in their new place (configs saved before they moved)."
     d = copy.deepcopy(d)
@@ -374,7 +374,7 @@ def config_from_dict(d: dict, src: str = "config") -> ExperimentConfig:
     "Build and validate an `ExperimentConfig` from nested dictionaries (e.g. parsed YAML)."
     return validate(_from_dict(ExperimentConfig, _moved(d or {}), "", src), src)
 
-
+# %% ../nbs/01_config.ipynb #d09da054
 def config_to_dict(cfg) -> dict:
     "Plain nested dictionaries, ready for YAML or JSON."
     return dataclasses.asdict(cfg)

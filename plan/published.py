@@ -310,7 +310,7 @@ def load_gloria(ckpt: str | Path, text_model: str | None = None, bert_config: di
     map_state(src, rules, unused, _no_scale(model), str(ckpt))
     return model.eval(), load_tokenizer(str(tfolder))
 
-
+# %% ../nbs/27_published.ipynb #bf805376
 def load_mgca(ckpt: str | Path, text_model: str | None = None, bert_config: dict | None = None):
     """MGCA (its ResNet-50 checkpoint; the ViT-B/16 one needs a ViT backbone we do not build) from its Lightning
     checkpoint (`img_encoder_q.*`, `text_encoder_q.*`) and Bio_ClinicalBERT's tokenizer."""

@@ -75,7 +75,7 @@ class Settings:
             raise ConfigError(f"[datasets] {key} = {p} in {self.path}: the folder does not exist")
         return p
 
-
+# %% ../nbs/00_settings.ipynb #7168a89e
 def resolve_path(base: Path, v: str) -> Path:
     p = Path(v).expanduser()
     return p if p.is_absolute() else (base / p).resolve()

@@ -399,7 +399,7 @@ def train(
         (out / "train_summary.json").write_text(json.dumps(summary, indent=1))
     return summary
 
-
+# %% ../nbs/31_train.ipynb #df6d99ef
 def launch(cfg: ExperimentConfig, out_dir: str | Path, nproc: int = 1, progress: bool = False) -> dict:
     """Pre-train in this process, or (`nproc` > 1) in `nproc` processes through `torchrun -m plan.train` (one per GPU;
     gloo on CPU) from the config saved in `out_dir`; returns the run's training summary."""
@@ -415,7 +415,7 @@ def launch(cfg: ExperimentConfig, out_dir: str | Path, nproc: int = 1, progress:
     subprocess.run([*cmd, "--config", str(out / "config.yaml"), "--out", str(out)], check=True)
     return json.loads((out / "train_summary.json").read_text())
 
-
+# %% ../nbs/31_train.ipynb #b9c32a6f
 def main(argv=None):
     p = argparse.ArgumentParser(description="Pre-train plan from a config file (for torchrun).")
     p.add_argument("--config", required=True)

@@ -102,7 +102,7 @@ def check_ddp_resume(out: Path) -> dict:
 
 
 def check_benchmarks(out: Path) -> dict:
-    from plan.report import run_notebook
+    from plan.experiments.report import run_notebook
 
     try:
         run_notebook("benchmarks.ipynb", dict(device=DEVICE, out_dir=str(out / "bench")), out / "bench", html=False)

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from plan.report import run_notebook
+from plan.experiments.report import run_notebook
 
 
 def _figure_cells(nb_path):
@@ -39,11 +39,15 @@ def _noise(nb_path):
 
 
 def test_main_job_smoke(tmp_path):
-    "`python -m plan.report --smoke` under make's environment (MPLBACKEND=Agg): every figure reaches notebook and HTML."
+    "`python -m plan.experiments.report --smoke` under make's environment (MPLBACKEND=Agg): every figure reaches notebook and HTML."
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     r = subprocess.run(
-        [sys.executable, "-m", "plan.report", "--smoke"], cwd=tmp_path, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "plan.experiments.report", "--smoke"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert r.returncode == 0, r.stderr[-3000:]
     assert "pointing" in r.stdout and "reports written to" in r.stdout  # the job ends with its headline table

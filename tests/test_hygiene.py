@@ -158,8 +158,8 @@ def test_one_registry_per_family():
     from plan.data.adapters import ADAPTERS
     from plan.encoders import TEXT_MODELS
     from plan.evaluation.suite import TASKS
+    from plan.experiments.report import ALL_TASKS
     from plan.losses import LOSSES, READOUTS
-    from plan.report import ALL_TASKS
 
     assert tuple(TASKS) == typing.get_args(EvalTask) == tuple(ALL_TASKS.split(","))
     assert all(cls.readout in READOUTS and callable(cls.readout_tau) for cls in LOSSES.values())

@@ -257,7 +257,7 @@ ADAPTERS: dict[str, Adapter] = {
     ),
 }
 
-
+# %% ../../nbs/17_adapters.ipynb #d49cb632
 def adapter(dataset: str) -> Adapter:
     "The registered `Adapter` of `dataset`, or a `DataError` naming the valid ones."
     if dataset not in ADAPTERS:
@@ -289,7 +289,7 @@ def prepare(
             raise DataError(f"{dataset} needs --{arg.replace('_', '-')} ({what})")
     return a.run(root, out, cache_size, workers, seed, reports, ms_cxr, images)
 
-
+# %% ../../nbs/17_adapters.ipynb #899e4130
 def settings_inputs(dataset: str, given: dict, settings=None) -> dict:
     """The inputs of `prepare` (`root`, `reports`, `ms_cxr`, `images`): those given on the command line, the others
     from `settings.ini`'s `[datasets]` section where set there."""

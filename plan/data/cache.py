@@ -51,7 +51,7 @@ def read_manifest(path: str | Path) -> pd.DataFrame:
             m[c] = pd.to_numeric(m[c], errors="coerce")
     return m
 
-
+# %% ../../nbs/14_cache.ipynb #144ed7eb
 def load_image(path: str | Path) -> np.ndarray:  # float32 [H, W] in [0, 1]
     "Read a radiograph (DICOM, PNG 8/16-bit, JPEG gray or RGB) as one grayscale channel in [0, 1]."
     path = Path(path)
@@ -77,7 +77,7 @@ def load_image(path: str | Path) -> np.ndarray:  # float32 [H, W] in [0, 1]
 
 CACHE_FORMAT = "png8"  # what the cache holds; recorded in every sidecar with the cache size
 
-
+# %% ../../nbs/14_cache.ipynb #1ce89140
 def cache_state(dst: str | Path, cache_size: int) -> tuple[tuple | None, str | None]:
     """`(sizes, None)` when `dst` is a finished cache entry built with `cache_size`; else `(None, why)` where `why`
     says why it must be redone (`None`: never built)."""
@@ -106,7 +106,7 @@ def cache_state(dst: str | Path, cache_size: int) -> tuple[tuple | None, str | N
         return None, f"cached image is {actual[0]}x{actual[1]}, its sidecar says {m['size'][0]}x{m['size'][1]}"
     return (*m["orig"], *m["size"]), None
 
-
+# %% ../../nbs/14_cache.ipynb #21fd4441
 def cache_image(src: str | Path, dst: str | Path, cache_size: int = 512) -> tuple[int, int, int, int]:
     """Write `src` as an 8-bit PNG with long side ≤ `cache_size`, and its sidecar `<name>.json` (original and cached
     size, the build parameters). Both are written whole to `.part` files first and renamed image-then-sidecar, so the
@@ -115,7 +115,7 @@ def cache_image(src: str | Path, dst: str | Path, cache_size: int = 512) -> tupl
     done, _ = cache_state(dst, cache_size)
     return done or _write_cache(src, Path(dst), cache_size)
 
-
+# %% ../../nbs/14_cache.ipynb #595812c6
 def _write_cache(src: str | Path, dst: Path, cache_size: int) -> tuple[int, int, int, int]:
     a = load_image(src)
     h0, w0 = a.shape
@@ -170,7 +170,7 @@ def reason_counts(items: dict) -> dict:
     "How many items were skipped for each kind of reason, most common first."
     return dict(Counter(_reason(w) for w in items.values()).most_common())
 
-
+# %% ../../nbs/14_cache.ipynb #d9d6c827
 def finish_prepared(
     out: Path, man: pd.DataFrame, res: dict, skipped: dict, excluded: dict | None = None, extra=None
 ) -> dict:
@@ -197,7 +197,7 @@ def finish_prepared(
 
 SKIP_WARN = 0.1  # a run that loses this share of its items says so at the end
 
-
+# %% ../../nbs/14_cache.ipynb #eaafd8c7
 def validation_report(
     out: Path, man: pd.DataFrame, skipped: dict, excluded: dict | None = None, rebuilt: dict | None = None
 ) -> dict:
@@ -223,7 +223,7 @@ def validation_report(
     write_json(out / "validation.json", rep)
     return rep
 
-
+# %% ../../nbs/14_cache.ipynb #bf75fd94
 def warn_skipped(rep: dict, n: int | None = None):
     "Add (or drop) `rep['warning']`: `n` prepared (default `rep['n']`) against `rep['skipped']` lost."
     n, k = rep["n"] if n is None else n, rep["skipped"]
@@ -232,7 +232,7 @@ def warn_skipped(rep: dict, n: int | None = None):
     else:
         rep.pop("warning", None)
 
-
+# %% ../../nbs/14_cache.ipynb #cb313c29
 def write_json(path: Path, obj):
     tmp = path.with_name(path.name + ".part")
     tmp.write_text(json.dumps(obj, indent=1))
@@ -243,7 +243,7 @@ def hash_split(key: str, seed: int = 0, fracs=(0.7, 0.1, 0.2)) -> str:
     u = int(hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()[:8], 16) / 2**32
     return "train" if u < fracs[0] else "validate" if u < fracs[0] + fracs[1] else "test"
 
-
+# %% ../../nbs/14_cache.ipynb #ba45c09a
 def read_grounding(root: str | Path, split: str = "test") -> pd.DataFrame:
     """`grounding.csv` of a prepared folder: the rows of MS-CXR split `split` (`test`, `val`, `train`; `all`: every
     row). A file without a split column is all test set (asking it for `val` or `train` is an error)."""

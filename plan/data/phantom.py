@@ -164,7 +164,7 @@ class Finding:
     kind: str = ""  # pneumothorax: apical | lateral | basal; edema: bilateral or one-sided
     mask: np.ndarray | None = field(default=None, repr=False)  # [H, W] bool, filled by render
 
-
+# %% ../../nbs/10_phantom.ipynb #ab585c40
 def _severity(cat: str, size: float) -> str:
     if cat in ("pleural_effusion", "pneumothorax", "consolidation", "lung_opacity", "nodule"):
         return "small" if size < 0.35 else "moderate" if size < 0.7 else "large"
@@ -248,7 +248,7 @@ class Phantom:
     view: str = "PA"
     noise: float = 0.0  # the film's noise level (σ of the quantum noise at mid grey)
 
-
+# %% ../../nbs/10_phantom.ipynb #a08d0d51
 def render(
     findings: list[Finding], rng: np.random.Generator, size: int = 256, view: str = "PA", setting: str = "standard"
 ) -> Phantom:

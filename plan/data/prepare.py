@@ -130,7 +130,7 @@ def prepare_mimic(
         write_json(out / "validation.json", rep)
     return rep
 
-
+# %% ../../nbs/15_prepare.ipynb #603f337f
 def check_reports_root(reports_root: str | Path) -> Path:
     "The MIMIC-CXR reports folder must exist and hold `files/`; the error says which and how to fix it."
     p = Path(reports_root)
@@ -144,7 +144,7 @@ def check_reports_root(reports_root: str | Path) -> Path:
 
 MS_CXR_COLUMNS = ["dicom_id", "category_name", "label_text", "x", "y", "w", "h", "image_width", "image_height"]
 
-
+# %% ../../nbs/15_prepare.ipynb #b163ded8
 def read_ms_cxr(path: str | Path) -> pd.DataFrame:
     """MS-CXR 1.0/1.1 boxes, one row per box (`MS_CXR_COLUMNS`), from the release's CSV or its COCO-style JSON
     (`images` with `file_name` = `<dicom_id>.jpg`, `width`, `height`; `annotations` with `bbox` = x, y, w, h and

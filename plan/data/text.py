@@ -240,7 +240,7 @@ LUNG_FINDINGS = {
     "pneumothorax",
 }
 
-
+# %% ../../nbs/11_text.ipynb #ef2b99b0
 def write_report(
     findings: list[Finding],
     rng: np.random.Generator,

@@ -169,7 +169,7 @@ def finetune_detector(
         sched.step()
     return det.eval()
 
-
+# %% ../../nbs/44_detection.ipynb #9514a725
 @torch.no_grad()
 def predict(det: FasterRCNN, images: list[torch.Tensor], batch_size: int = 16, device: str = "cpu") -> list:
     "[(boxes [K, 4] xyxy, scores [K])] per image."
@@ -180,7 +180,7 @@ def predict(det: FasterRCNN, images: list[torch.Tensor], batch_size: int = 16, d
             out.append((o["boxes"].cpu().numpy(), o["scores"].cpu().numpy()))
     return out
 
-
+# %% ../../nbs/44_detection.ipynb #2af2c570
 def evaluate_detection(
     model,
     root: str | Path,

@@ -102,7 +102,7 @@ def preprocess(img01: torch.Tensor, resize: int = 512, crop: int = 480) -> tuple
     x = x[..., i : i + crop, j : j + crop]
     return (x - MEAN) / STD, (s, i, j, crop, H, W)
 
-
+# %% ../../nbs/40_grounding.ipynb #0b6ddfcf
 def to_original(
     grid_map: np.ndarray, geom: tuple, sigma: float = 1.5, clamp: bool = True, mode: str = "bilinear"
 ) -> np.ndarray:
@@ -120,7 +120,7 @@ def to_original(
     out[y0 : y0 + side, x0 : x0 + side] = up[0, 0].numpy()[: H - y0, : W - x0]
     return np.clip(out, 0, None) if clamp else out
 
-
+# %% ../../nbs/40_grounding.ipynb #549b161b
 def peak_scaled(hm: np.ndarray) -> np.ndarray:
     "`hm` over its (NaN-ignoring) maximum; an all-zero map stays zero."
     mx = np.nanmax(hm) if np.isfinite(hm).any() else 0.0
@@ -161,7 +161,7 @@ class Protocol:
     def asdict(self) -> dict:
         return dataclasses.asdict(self) | dict(thresholds=list(self.thresholds))
 
-
+# %% ../../nbs/40_grounding.ipynb #87df68ab
 def _row(feats, i: int):
     "Row `i` of image or text features as a batch of one (its padded words trimmed to its own)."
     kw = {}
@@ -303,7 +303,7 @@ def summarize_phrases(df: pd.DataFrame, names=MAPS) -> dict:
             out[f"{col}_per_category"] = {k: float(v) for k, v in per_cat.items()}
     return out
 
-
+# %% ../../nbs/40_grounding.ipynb #c077623f
 def evaluate_grounding(
     model: DualEncoder,
     tokenizer,
@@ -345,7 +345,7 @@ def evaluate_grounding(
     summary |= summarize_phrases(df)
     return summary, df
 
-
+# %% ../../nbs/40_grounding.ipynb #4c264d15
 def box_fraction(hm: np.ndarray, boxes: list) -> float:
     "The share of the scored (non-NaN) pixels inside the boxes: the pointing game's chance for this phrase."
     valid = np.isfinite(hm)
@@ -368,7 +368,7 @@ def uniform_miou(
         rows.append((d.category.iloc[0], miou(np.ones((h, w)), list(zip(d.x, d.y, d.w, d.h)), thresholds)))
     return float(pd.DataFrame(rows, columns=["category", "miou"]).groupby("category").miou.mean().mean())
 
-
+# %% ../../nbs/40_grounding.ipynb #162a8ca4
 def _union(d: pd.DataFrame, shape: tuple[int, int]) -> np.ndarray:
     return np.logical_or.reduce([box_mask(shape, b) for b in zip(d.x, d.y, d.w, d.h)])
 
@@ -386,7 +386,7 @@ def mask_map(mask: np.ndarray, grid: int, p: Protocol) -> np.ndarray:
     cells = F.adaptive_avg_pool2d(up, grid)[0, 0].numpy()
     return peak_scaled(to_original(cells, geom, p.sigma, mode=p.resample))
 
-
+# %% ../../nbs/40_grounding.ipynb #9593f34c
 def mask_scores(
     data_root: str | Path,
     mask_fn,
@@ -411,7 +411,7 @@ def mask_scores(
     summary = {k.replace("_map", ""): v for k, v in summarize_phrases(df, ("map",)).items()}
     return (summary, df) if per_phrase else summary
 
-
+# %% ../../nbs/40_grounding.ipynb #c96cdc91
 def box_oracle(data_root: str | Path, grid: int, protocol: Protocol | None = None, limit: int | None = None) -> dict:
     "The best a map on this grid can score: each phrase's own boxes as its map (a ceiling for pointing and CNR)."
     return mask_scores(data_root, lambda ph, d, shape: _union(d, shape), grid, protocol, limit)
@@ -424,7 +424,7 @@ def phrase_prior_key(category: str, phrase: str) -> tuple[str, tuple[str, ...]]:
     "What the text prior may know of a phrase: its finding (category) and its location words."
     return category, tuple(sorted(location_words(phrase)))
 
-
+# %% ../../nbs/40_grounding.ipynb #642362ed
 def text_prior_masks(data_root: str | Path, split: str = "train") -> dict:
     """The mean box mask (on a `PRIOR_FRAME` square) of the `split` phrases per (category, location words), per
     category, and over all: the place a phrase's words alone predict, learned from boxes that no method trains on."""
@@ -440,7 +440,7 @@ def text_prior_masks(data_root: str | Path, split: str = "train") -> dict:
             acc[k] = (s + m, n + 1)
     return {k: s / n for k, (s, n) in acc.items()}
 
-
+# %% ../../nbs/40_grounding.ipynb #2d688341
 def text_prior(
     data_root: str | Path,
     grid: int,
@@ -468,7 +468,7 @@ def text_prior(
 
     return mask_scores(data_root, fn, grid, protocol, limit, per_phrase)
 
-
+# %% ../../nbs/40_grounding.ipynb #b2b10fd4
 def grounding_controls(
     data_root: str | Path, grid: int, protocol: Protocol | None = None, limit: int | None = None
 ) -> dict:

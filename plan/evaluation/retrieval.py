@@ -65,7 +65,7 @@ def read_five_by_n(root: str | Path, split: str = "test") -> pd.DataFrame:
         raise FileNotFoundError(f"{f}: no 5×N set (prepare the data with n_5x200 > 0)")
     return pd.read_csv(f, dtype={"key": str}) if f.exists() else pd.DataFrame(columns=["key", "image", "cls", "text"])
 
-
+# %% ../../nbs/41_retrieval.ipynb #5fed8c46
 @torch.no_grad()
 def embed(
     model: DualEncoder,
@@ -97,7 +97,7 @@ def embed(
         return torch.zeros(0, model.cfg.embed_dim), torch.zeros(0, model.cfg.embed_dim)
     return torch.stack([cache[i][0] for i in ids]), torch.stack([cache[i][1] for i in ids])
 
-
+# %% ../../nbs/41_retrieval.ipynb #46489660
 def evaluate_retrieval(
     model,
     tokenizer,

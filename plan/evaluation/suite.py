@@ -180,7 +180,7 @@ class Context:
 
         return self.cfg.eval if self.cfg else EvalConfig()
 
-
+# %% ../../nbs/45_evaluate.ipynb #4a804226
 def _grounding(c: Context) -> dict:
     p = Protocol.from_eval(c.ev)
     limit = 20 if c.smoke else None
@@ -216,7 +216,7 @@ def has_split(root: Path, split: str) -> bool:
     g = pd.read_csv(f, usecols=lambda c: c == "split")
     return "split" in g and bool((g.split == split).any())
 
-
+# %% ../../nbs/45_evaluate.ipynb #72e568ba
 def _split(c: Context) -> str:
     "The split every task reads: the grounding split's (val for choices, test for results)."
     return "val" if c.ev.grounding_split == "val" else "test"
@@ -236,7 +236,7 @@ def _retrieval(c: Context) -> dict:
         cache=c.cache,
         per_query=pq,
     )
-    if c.out is not None:  # per query, for intervals that resample test items (plan.compare)
+    if c.out is not None:  # per query, for intervals that resample test items (plan.experiments.compare)
         np.savez(c.out / "retrieval_per_query.npz", **pq)
     return r
 
@@ -298,7 +298,7 @@ TASKS: dict[str, Task] = {
 }
 assert tuple(TASKS) == typing.get_args(EvalTask), "plan.config.EvalTask and TASKS must name the same tasks"
 
-
+# %% ../../nbs/45_evaluate.ipynb #c02006b2
 def _tasks(c: Context, want: list[str]) -> dict:
     res = {}
     for name in want:
@@ -322,7 +322,7 @@ def parse_tasks(tasks: str | list[str]) -> list[str]:
         raise ValueError(f"no task given; valid: {', '.join(TASKS)} or all")
     return want
 
-
+# %% ../../nbs/45_evaluate.ipynb #302c0c9b
 def evaluate(
     run_dir: str | Path,  # a run folder (with model/ and config.yaml), a model directory, or `biovil:<folder>` …
     tasks: str | list[str] | None = None,  # names from `TASKS`, or "all"; None: the run's `eval.tasks`
