@@ -398,6 +398,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                        'plan/experiments/compare.py'),
                                           'plan.experiments.compare.list_variants': ( 'compare.html#list_variants',
                                                                                       'plan/experiments/compare.py'),
+                                          'plan.experiments.compare.loss_progress': ( 'compare.html#loss_progress',
+                                                                                      'plan/experiments/compare.py'),
                                           'plan.experiments.compare.method_of': ('compare.html#method_of', 'plan/experiments/compare.py'),
                                           'plan.experiments.compare.metric_items': ( 'compare.html#metric_items',
                                                                                      'plan/experiments/compare.py'),

@@ -31,7 +31,7 @@ __all__ = ['VARIANTS', 'DEFAULT_VARIANTS', 'PROTOCOL', 'ITEM_METRICS', 'Variant'
            'summarize', 'paired', 'verdict', 'ComparisonProtocol', 'criterion', 'method_of', 'tuning_group',
            'run_folder', 'run_once', 'tune', 'tuning_row', 'finished_tuning', 'chosen_lrs', 'tuned_config',
            'seeded_runs', 'finished_runs', 'grounding_stat', 'paired_bootstrap', 'run_items', 'metric_items',
-           'summary_table', 'paired_table', 'prior_breakdown']
+           'summary_table', 'paired_table', 'prior_breakdown', 'loss_progress']
 
 # %% ../../nbs/54_compare.ipynb #b20a915b
 @dataclass(frozen=True)
@@ -594,3 +594,22 @@ def prior_breakdown(runs: dict[str, dict[int, Path]], prior: pd.DataFrame) -> pd
     out = pd.DataFrame(rows).set_index("variant")
     out.loc["(the text prior's own share of hits)"] = [1.0, 0.0, 1.0] if len(out) else []
     return out
+
+# %% ../../nbs/54_compare.ipynb #2a9bb626
+def loss_progress(runs: dict[str, str | Path], first: int = 5) -> pd.DataFrame:
+    """Each run's global and local training loss at the start and at the end of training (means of its first and last
+    `first` logged steps), by variant; a method without a local term has none."""
+    rows = []
+    for name, run in runs.items():
+        f = Path(run) / "metrics.jsonl"
+        if not f.exists():
+            continue
+        m = pd.read_json(f, lines=True).drop_duplicates("step", keep="last")
+        row = {"variant": name, "steps": int(m.step.max())}
+        for term in ("global", "local"):
+            col = f"{term}_loss"
+            if col in m and m[col].notna().any():
+                row[f"{term} at start"] = float(m[col].head(first).mean())
+                row[f"{term} at end"] = float(m[col].tail(first).mean())
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("variant") if rows else pd.DataFrame()
