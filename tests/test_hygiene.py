@@ -170,3 +170,21 @@ def test_one_registry_per_family():
             continue
         hits = re.findall(r"\bmethod\s*(?:==|!=|in \()\s*\"?\w*", p.read_text())
         assert not hits, f"{p}: tests a method by name ({hits}); give the loss class an attribute instead"
+
+
+def test_notebook_parameters_name_the_registries():
+    "What `papermill --help-notebook` lists for a named choice is its registry's names, in the registry's order."
+    from plan.encoders import TEXT_MODELS
+    from plan.evaluation.suite import TASKS
+    from plan.losses import LOSSES
+    from plan.presets import PRESETS
+
+    def comment(nb: str, param: str) -> str:
+        cell = next(c for c in _cells(ROOT / "nbs" / nb) if "parameters" in c.get("metadata", {}).get("tags", []))
+        line = next(ln for ln in "".join(cell["source"]).splitlines() if ln.startswith(f"{param}:"))
+        return line.split("#", 1)[1]
+
+    assert comment("pretrain.ipynb", "method").strip() == " | ".join(LOSSES)
+    assert comment("pretrain.ipynb", "text_model").startswith(" " + ", ".join(f"'{k}'" for k in TEXT_MODELS) + " or")
+    assert comment("pretrain.ipynb", "preset").startswith(" " + " | ".join(PRESETS) + " ")
+    assert ", ".join(TASKS) + ", or all" in comment("evaluate.ipynb", "tasks")
