@@ -126,9 +126,12 @@ def run_notebook(
         store_widget_state=False,  # a rendered page has no kernel; the widgets' state would carry report text
     )
     if progress:
-        f = out_dir / ".progress.json"
-        with _env(**{ENV: str(f)}), watch(f, dst.stem):
-            run()
+        f = out_dir / f".progress-{os.getpid()}.json"  # its own: another run may share the folder
+        try:
+            with _env(**{ENV: str(f)}), watch(f, dst.stem):
+                run()
+        finally:
+            f.unlink(missing_ok=True)
     else:
         run()
     if html:
