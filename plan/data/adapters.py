@@ -213,20 +213,19 @@ class Adapter:
 
 _MIMIC_KEYS = dict(root="mimic_cxr_jpg", reports="mimic_cxr_reports", ms_cxr="ms_cxr")
 _REPORTS = "the MIMIC-CXR reports folder holding files/"
+_mimic = lambda root, out, cs, w, seed, reports, ms_cxr, images: prepare_mimic(
+    root, reports, out, cs, w, ms_cxr=ms_cxr, seed=seed
+)  # MIMIC-CXR and MS-CXR: one preparation, MS-CXR adds its boxes
 ADAPTERS: dict[str, Adapter] = {
     "mimic-cxr": Adapter(
         "MIMIC-CXR-JPG 2.0/2.1 (+ --reports, + --ms-cxr for grounding boxes)",
-        lambda root, out, cs, w, seed, reports, ms_cxr, images: prepare_mimic(
-            root, reports, out, cs, w, ms_cxr=ms_cxr, seed=seed
-        ),
+        _mimic,
         dict(reports=_REPORTS),
         _MIMIC_KEYS,
     ),
     "ms-cxr": Adapter(
         "MS-CXR 1.0/1.1 boxes joined to a MIMIC-CXR-JPG tree (--root MIMIC-CXR-JPG, --reports, --ms-cxr CSV or COCO JSON)",
-        lambda root, out, cs, w, seed, reports, ms_cxr, images: prepare_mimic(
-            root, reports, out, cs, w, ms_cxr=ms_cxr, seed=seed
-        ),
+        _mimic,
         dict(reports=_REPORTS, ms_cxr="MS_CXR_Local_Alignment_v1.x.csv or .json"),
         _MIMIC_KEYS,
     ),
