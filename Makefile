@@ -64,8 +64,11 @@ lint: setup
 test: setup browser
 	@$(MAKE) --no-print-directory check-sync
 	@$(MAKE) --no-print-directory lint
-	cd nbs && OMP_NUM_THREADS=1 ../$(BIN)/nbdev-test --n-workers 2
-	OMP_NUM_THREADS=1 $(BIN)/pytest -q tests
+	@# every test's scratch (the notebooks' examples, pytest's training runs) goes to one folder, removed at the end
+	@t=$$(mktemp -d "$${TMPDIR:-/tmp}/plan-test.XXXXXX") && trap 'rm -rf "$$t"' EXIT && export TMPDIR="$$t" && \
+	  echo "cd nbs && nbdev-test --n-workers 2; pytest -q tests  (scratch: $$t)" && \
+	  (cd nbs && OMP_NUM_THREADS=1 ../$(BIN)/nbdev-test --n-workers 2) && \
+	  OMP_NUM_THREADS=1 $(BIN)/pytest -q tests
 
 # The main job on the embedded default: generate SynthCXR, pre-train, evaluate (five tasks), explorer page → reports/.
 report: setup
