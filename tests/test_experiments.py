@@ -170,6 +170,8 @@ def test_compare_smoke(tmp_path):
     assert list(summary.variant) == ["clip", "plan -within"] and (summary.seeds == 2).all()
     pr = pd.read_csv(tmp_path / "paired.csv")
     assert set(pr.vs) == {"clip"} and (pr.n_seeds == 2).all() and {"lo", "hi", "verdict"} <= set(pr.columns)
+    goal = pd.read_csv(tmp_path / "goal.csv")  # the goal: PLAN's variant against the best baseline that ran
+    assert set(goal.variant) == {"plan -within"} and set(goal.best_baseline) == {"clip"} and goal.met.dtype == bool
     tab = pd.read_csv(tmp_path / "tuning.csv")  # every method tuned, on the validation split only
     assert set(tab.method) == {"clip", "plan -within"} and set(tab.split) == {"val"} and tab.chosen.sum() == 2
     chosen = dict(zip(tab[tab.chosen].method, tab[tab.chosen].lr))

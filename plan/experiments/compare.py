@@ -27,11 +27,12 @@ from ..config import ExperimentConfig
 from ..evaluation.suite import HEADLINE
 
 # %% auto #0
-__all__ = ['VARIANTS', 'DEFAULT_VARIANTS', 'PROTOCOL', 'ITEM_METRICS', 'Variant', 'list_variants', 'variant_config', 'collect',
-           'summarize', 'paired', 'verdict', 'ComparisonProtocol', 'criterion', 'method_of', 'tuning_group',
-           'run_folder', 'run_once', 'tune', 'tuning_row', 'finished_tuning', 'chosen_lrs', 'tuned_config',
-           'seeded_runs', 'finished_runs', 'grounding_stat', 'paired_bootstrap', 'run_items', 'metric_items',
-           'summary_table', 'paired_table', 'prior_breakdown', 'loss_progress']
+__all__ = ['VARIANTS', 'DEFAULT_VARIANTS', 'PROTOCOL', 'ITEM_METRICS', 'GOAL_AHEAD', 'GOAL_NO_WORSE', 'Variant', 'list_variants',
+           'variant_config', 'collect', 'summarize', 'paired', 'verdict', 'ComparisonProtocol', 'criterion',
+           'method_of', 'tuning_group', 'run_folder', 'run_once', 'tune', 'tuning_row', 'finished_tuning', 'chosen_lrs',
+           'tuned_config', 'seeded_runs', 'finished_runs', 'grounding_stat', 'paired_bootstrap', 'run_items',
+           'metric_items', 'item_stat', 'items_by_seed', 'summary_table', 'paired_table', 'goal_table',
+           'prior_breakdown', 'loss_progress']
 
 # %% ../../nbs/54_compare.ipynb #b20a915b
 @dataclass(frozen=True)
@@ -226,6 +227,8 @@ class ComparisonProtocol:
     criterion: str = "0.5 · validation pointing (native read-out) + 0.5 · validation P@1 (mean of both directions)"
     tasks: str = "grounding,retrieval,zeroshot"
     n_boot: int = 2000  # bootstrap replicates (test items and seeds resampled together)
+    baselines: tuple = ("clip", "biovil", "gloria", "mgca")  # the faithful baselines PLAN is measured against
+    goal_margin: float = 0.15  # the goal: PLAN ahead of the best baseline by 15 % (relative) on native pointing, CNR
 
     def table(self):
         "The protocol as a two-column table."
@@ -249,6 +252,11 @@ class ComparisonProtocol:
                 ("splits scored", "test (every task) and shift (grounding)"),
                 ("intervals", f"95 % percentile bootstrap, {self.n_boot} replicates, test items and seeds resampled"),
                 ("'ahead'", "only where the interval excludes zero"),
+                (
+                    "goal",
+                    f"PLAN − {1 + self.goal_margin:g} × the best baseline above zero on native pointing and CNR (interval);"
+                    " retrieval P@1 and zero-shot no worse than the best baseline (interval reaching zero)",
+                ),
             ],
             columns=["", "value"],
         ).set_index("")
@@ -515,6 +523,19 @@ def metric_items(items: dict, label: str):
         return ((s.argmax(1) == y).astype(float), None, None)
     return ((y, s), None, _macro_auroc)
 
+
+def item_stat(x, strata, stat) -> float:
+    "A metric's value on all its items: `stat`, else the mean of category means (grounding), else the mean."
+    idx = np.arange(len(x[0]) if isinstance(x, tuple) else len(x))
+    f = stat or (grounding_stat(strata)[0] if strata is not None else (lambda v, i: float(v[i].mean())))
+    return f(x, idx)
+
+
+def items_by_seed(seeds: dict[int, dict], label: str) -> dict[int, tuple]:
+    "{seed: (per-item values, strata, statistic)} of metric `label` over one variant's runs' items, where scored."
+    got = {k: metric_items(it, label) for k, it in seeds.items()}
+    return {k: v for k, v in got.items() if v is not None}
+
 # %% ../../nbs/54_compare.ipynb #fa95df81
 def summary_table(runs: dict[str, dict[int, Path]], metrics=tuple(ITEM_METRICS)) -> pd.DataFrame:
     "Mean ± sd over seeds of every metric, per variant (rows in `runs` order), from the runs' per-item scores."
@@ -525,12 +546,8 @@ def summary_table(runs: dict[str, dict[int, Path]], metrics=tuple(ITEM_METRICS))
             items = run_items(run)
             for m in metrics:
                 mi = metric_items(items, m)
-                if mi is None:
-                    continue
-                x, strata, stat = mi
-                idx = np.arange(len(x[0]) if isinstance(x, tuple) else len(x))
-                f = stat or (grounding_stat(strata)[0] if strata is not None else (lambda v, i: float(v[i].mean())))
-                vals[m].append(f(x, idx))
+                if mi is not None:
+                    vals[m].append(item_stat(*mi))
         row = {"variant": name, "seeds": len(by_seed)}
         for m in metrics:
             v = np.array(vals[m], float)
@@ -552,9 +569,7 @@ def paired_table(
     out = []
     for other in [n for n in runs if n != ref]:
         for m in metrics:
-            a = {k: metric_items(it, m) for k, it in cache.get(ref, {}).items()}
-            b = {k: metric_items(it, m) for k, it in cache[other].items()}
-            a, b = {k: v for k, v in a.items() if v is not None}, {k: v for k, v in b.items() if v is not None}
+            a, b = items_by_seed(cache.get(ref, {}), m), items_by_seed(cache[other], m)
             if not set(a) & set(b):
                 continue
             k0 = next(iter(a))
@@ -566,6 +581,57 @@ def paired_table(
             how = f"{ref} ahead" if r["lo"] > 0 else f"{ref} behind" if r["hi"] < 0 else "not distinguishable"
             out.append(dict(vs=other, metric=m, **r, verdict=how))
     return pd.DataFrame(out)
+
+# %% ../../nbs/54_compare.ipynb #5f6985d4
+GOAL_AHEAD = ("pointing (native)", "CNR (native)")  # PLAN ahead of the best baseline by the protocol's margin
+GOAL_NO_WORSE = ("P@1 image→text", "P@1 text→image", "zero-shot ACC (5×N)", "zero-shot AUROC (5×N)")
+
+
+def goal_table(
+    runs: dict[str, dict[int, Path]],
+    candidates=("plan", "plan -within"),
+    baselines=PROTOCOL.baselines,
+    margin: float = PROTOCOL.goal_margin,
+    n_boot: int = PROTOCOL.n_boot,
+) -> pd.DataFrame:
+    """The comparison's goal, per PLAN variant and metric, against the baseline with the highest mean on that metric:
+    on `GOAL_AHEAD` the paired interval of variant − (1 + margin) × best must lie above zero (ahead by `margin`,
+    relative); on `GOAL_NO_WORSE` the interval of variant − best must reach zero (not behind). `met` says which."""
+    cache = {n: {k: run_items(r) for k, r in s.items()} for n, s in runs.items() if n in (*candidates, *baselines)}
+    rows = []
+    for cand in [c for c in candidates if c in cache]:
+        for m in GOAL_AHEAD + GOAL_NO_WORSE:
+            a = items_by_seed(cache[cand], m)
+            means = {}
+            for b in baselines:
+                bs = items_by_seed(cache.get(b, {}), m)
+                if bs:
+                    means[b] = float(np.mean([item_stat(*v) for v in bs.values()]))
+            if not a or not means:
+                continue
+            best = max(means, key=means.get)
+            b = items_by_seed(cache[best], m)
+            if not set(a) & set(b):
+                continue
+            ahead = m in GOAL_AHEAD
+            k0 = next(iter(a))
+            strata, stat = a[k0][1], a[k0][2]
+            scale = 1 + margin if ahead else 1.0  # the grounding statistic is linear in the items: scale them
+            reps = n_boot if stat is None else max(200, n_boot // 4)
+            r = paired_bootstrap(
+                {k: v[0] for k, v in a.items()}, {k: v[0] if scale == 1 else scale * v[0] for k, v in b.items()},
+                strata, reps, 0, stat,
+            )  # fmt: skip
+            mean = float(np.mean([item_stat(*v) for v in a.values()]))
+            rows.append(
+                dict(
+                    variant=cand, metric=m, best_baseline=best, variant_mean=mean, baseline_mean=means[best],
+                    relative=mean / means[best] - 1 if means[best] else float("nan"),
+                    test=f"{cand} − {scale:g} × {best}" + (" > 0" if ahead else " ≥ 0 (interval reaches it)"),
+                    lo=r["lo"], hi=r["hi"], n_seeds=r["n_seeds"], met=bool(r["lo"] > 0 if ahead else r["hi"] >= 0),
+                )
+            )  # fmt: skip
+    return pd.DataFrame(rows)
 
 # %% ../../nbs/54_compare.ipynb #7a1e0c09
 def prior_breakdown(runs: dict[str, dict[int, Path]], prior: pd.DataFrame) -> pd.DataFrame:
