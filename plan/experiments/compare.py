@@ -31,8 +31,8 @@ __all__ = ['VARIANTS', 'DEFAULT_VARIANTS', 'PROTOCOL', 'ITEM_METRICS', 'GOAL_AHE
            'variant_config', 'collect', 'summarize', 'paired', 'verdict', 'ComparisonProtocol', 'criterion',
            'method_of', 'tuning_group', 'run_folder', 'run_once', 'tune', 'tuning_row', 'finished_tuning', 'chosen_lrs',
            'tuned_config', 'seeded_runs', 'finished_runs', 'grounding_stat', 'paired_bootstrap', 'run_items',
-           'metric_items', 'item_stat', 'items_by_seed', 'summary_table', 'paired_table', 'goal_table',
-           'prior_breakdown', 'loss_progress']
+           'metric_items', 'item_stat', 'items_by_seed', 'seed_mean', 'paired_items', 'summary_table', 'paired_table',
+           'goal_table', 'prior_breakdown', 'loss_progress']
 
 # %% ../../nbs/54_compare.ipynb #b20a915b
 @dataclass(frozen=True)
@@ -536,6 +536,21 @@ def items_by_seed(seeds: dict[int, dict], label: str) -> dict[int, tuple]:
     got = {k: metric_items(it, label) for k, it in seeds.items()}
     return {k: v for k, v in got.items() if v is not None}
 
+
+def seed_mean(by_seed: dict[int, tuple]) -> float:
+    "The mean over seeds of a metric's value (`item_stat`) in `items_by_seed`'s form."
+    return float(np.mean([item_stat(*v) for v in by_seed.values()]))
+
+
+def paired_items(a: dict[int, tuple], b: dict[int, tuple], n_boot: int, scale: float = 1.0) -> dict:
+    """`paired_bootstrap` of a − `scale` × b over two variants' `items_by_seed` (AUROC, slower, with a quarter of the
+    replicates; `scale` only for a statistic linear in the items)."""
+    k0 = next(iter(a))
+    strata, stat = a[k0][1], a[k0][2]
+    reps = n_boot if stat is None else max(200, n_boot // 4)
+    bv = {k: v[0] if scale == 1 else scale * v[0] for k, v in b.items()}
+    return paired_bootstrap({k: v[0] for k, v in a.items()}, bv, strata, reps, 0, stat)
+
 # %% ../../nbs/54_compare.ipynb #fa95df81
 def summary_table(runs: dict[str, dict[int, Path]], metrics=tuple(ITEM_METRICS)) -> pd.DataFrame:
     "Mean ± sd over seeds of every metric, per variant (rows in `runs` order), from the runs' per-item scores."
@@ -572,12 +587,7 @@ def paired_table(
             a, b = items_by_seed(cache.get(ref, {}), m), items_by_seed(cache[other], m)
             if not set(a) & set(b):
                 continue
-            k0 = next(iter(a))
-            strata, stat = a[k0][1], a[k0][2]
-            reps = n_boot if stat is None else max(200, n_boot // 4)  # AUROC replicates are slower
-            r = paired_bootstrap(
-                {k: v[0] for k, v in a.items()}, {k: v[0] for k, v in b.items()}, strata, reps, 0, stat
-            )
+            r = paired_items(a, b, n_boot)
             how = f"{ref} ahead" if r["lo"] > 0 else f"{ref} behind" if r["hi"] < 0 else "not distinguishable"
             out.append(dict(vs=other, metric=m, **r, verdict=how))
     return pd.DataFrame(out)
@@ -589,7 +599,7 @@ GOAL_NO_WORSE = ("P@1 image→text", "P@1 text→image", "zero-shot ACC (5×N)",
 
 def goal_table(
     runs: dict[str, dict[int, Path]],
-    candidates=("plan", "plan -within"),
+    candidates=tuple(m for m in PROTOCOL.methods if m not in PROTOCOL.baselines),  # PLAN's variants
     baselines=PROTOCOL.baselines,
     margin: float = PROTOCOL.goal_margin,
     n_boot: int = PROTOCOL.n_boot,
@@ -602,27 +612,17 @@ def goal_table(
     for cand in [c for c in candidates if c in cache]:
         for m in GOAL_AHEAD + GOAL_NO_WORSE:
             a = items_by_seed(cache[cand], m)
-            means = {}
-            for b in baselines:
-                bs = items_by_seed(cache.get(b, {}), m)
-                if bs:
-                    means[b] = float(np.mean([item_stat(*v) for v in bs.values()]))
+            bys = {b: items_by_seed(cache.get(b, {}), m) for b in baselines}
+            means = {b: seed_mean(v) for b, v in bys.items() if v}
             if not a or not means:
                 continue
             best = max(means, key=means.get)
-            b = items_by_seed(cache[best], m)
-            if not set(a) & set(b):
+            if not set(a) & set(bys[best]):
                 continue
             ahead = m in GOAL_AHEAD
-            k0 = next(iter(a))
-            strata, stat = a[k0][1], a[k0][2]
             scale = 1 + margin if ahead else 1.0  # the grounding statistic is linear in the items: scale them
-            reps = n_boot if stat is None else max(200, n_boot // 4)
-            r = paired_bootstrap(
-                {k: v[0] for k, v in a.items()}, {k: v[0] if scale == 1 else scale * v[0] for k, v in b.items()},
-                strata, reps, 0, stat,
-            )  # fmt: skip
-            mean = float(np.mean([item_stat(*v) for v in a.values()]))
+            r = paired_items(a, bys[best], n_boot, scale)
+            mean = seed_mean(a)
             rows.append(
                 dict(
                     variant=cand, metric=m, best_baseline=best, variant_mean=mean, baseline_mean=means[best],
