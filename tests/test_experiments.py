@@ -160,9 +160,10 @@ def test_compare_smoke(tmp_path):
     import pandas as pd
     import yaml
 
+    rec = tmp_path / "records"
     run_notebook(
         "compare.ipynb",
-        dict(smoke=True, variants="clip,plan -within", seeds="0-1", out_dir=str(tmp_path)),
+        dict(smoke=True, variants="clip,plan -within", seeds="0-1", out_dir=str(tmp_path), records_dir=str(rec)),
         tmp_path,
         html=False,
     )
@@ -199,6 +200,18 @@ def test_compare_smoke(tmp_path):
         "compare.ipynb", dict(smoke=True, run=False, out_dir=str(tmp_path)), tmp_path, html=False, name="again.ipynb"
     )
     assert (tmp_path / "clip" / "seed0" / "train_summary.json").stat().st_mtime_ns == before
+    # another machine with only the records (no weights): the same report, nothing trained
+    assert not list(rec.rglob("*.safetensors")) and len(list(rec.rglob("eval/metrics.json"))) == 4 + 2
+    assert (rec / "plan_-within" / "seed0" / "diagnostics" / "alpha.csv").exists()
+    there = tmp_path / "elsewhere"
+    run_notebook(
+        "compare.ipynb", dict(smoke=True, run=False, out_dir=str(there), records_dir=str(rec)), there, html=False
+    )
+    pd.testing.assert_frame_equal(pd.read_csv(there / "summary.csv"), summary)
+    pd.testing.assert_frame_equal(pd.read_csv(there / "tuning.csv"), tab)
+    for f in ("word_maps.png", "steps.csv", "step_maps.png", "alpha.csv", "alpha.png", "gradient_shares.csv"):
+        assert (there / f).exists(), f
+    assert not list(there.rglob("model.safetensors"))
     # a comparison stopped during tuning: the report shows what is scored so far and says what is missing
     import shutil
 

@@ -27,10 +27,11 @@ from ..config import ExperimentConfig
 from ..evaluation.suite import HEADLINE
 
 # %% auto #0
-__all__ = ['VARIANTS', 'DEFAULT_VARIANTS', 'PROTOCOL', 'ITEM_METRICS', 'GOAL_AHEAD', 'GOAL_NO_WORSE', 'Variant', 'list_variants',
-           'variant_config', 'collect', 'summarize', 'paired', 'verdict', 'ComparisonProtocol', 'criterion',
-           'method_of', 'tuning_group', 'run_folder', 'run_once', 'tune', 'tuning_row', 'finished_tuning', 'chosen_lrs',
-           'tuned_config', 'seeded_runs', 'finished_runs', 'grounding_stat', 'paired_bootstrap', 'run_items',
+__all__ = ['VARIANTS', 'DEFAULT_VARIANTS', 'PROTOCOL', 'RECORD', 'PARTIAL', 'ITEM_METRICS', 'GOAL_AHEAD', 'GOAL_NO_WORSE',
+           'Variant', 'list_variants', 'variant_config', 'collect', 'summarize', 'paired', 'verdict',
+           'ComparisonProtocol', 'criterion', 'method_of', 'tuning_group', 'run_folder', 'run_once', 'tune',
+           'tuning_row', 'finished_tuning', 'chosen_lrs', 'tuned_config', 'seeded_runs', 'finished_runs', 'save_record',
+           'restore_records', 'word_maps_example', 'diagnose', 'grounding_stat', 'paired_bootstrap', 'run_items',
            'metric_items', 'item_stat', 'items_by_seed', 'seed_mean', 'paired_items', 'summary_table', 'paired_table',
            'goal_table', 'prior_breakdown', 'loss_progress']
 
@@ -322,6 +323,7 @@ def tune(
     smoke: bool = False,
     extend: bool = PROTOCOL.extend_edges,
     progress=None,  # called after each run (e.g. a `plan.progress.Progress`'s update)
+    records: str | Path | None = None,  # where each scored run's record is kept (`save_record`), if anywhere
 ) -> pd.DataFrame:
     """Train each method at each learning rate (the comparison's budget, seed `seed`) into `out/tuning/<method>/lr<lr>`
     and score it on the **validation** split (grounding, retrieval, zero-shot); one row per run with `criterion`. A
@@ -335,9 +337,10 @@ def tune(
             for lr in lr_list:
                 cfg = variant_config(base, method, seed)
                 cfg.train.lr = lr
-                m = json.loads(
-                    run_once(cfg, run_folder(out, method, lr=lr), PROTOCOL.tasks, device, smoke, "val").read_text()
-                )
+                run = run_folder(out, method, lr=lr)
+                m = json.loads(run_once(cfg, run, PROTOCOL.tasks, device, smoke, "val").read_text())
+                if records is not None:
+                    save_record(run, run_folder(records, method, lr=lr))
                 rows.append(tuning_row(method, lr, m))
                 if progress:
                     progress()
@@ -419,6 +422,127 @@ def finished_runs(out: str | Path, names: list[str], max_seed: int = 10) -> dict
         if found:
             runs[name] = found
     return runs
+
+# %% ../../nbs/54_compare.ipynb #63d30914
+RECORD = (  # what the report reads of a run, relative to its folder: no weights, no checkpoints
+    "config.yaml",
+    "train_summary.json",
+    "metrics.jsonl",
+    "readout.json",
+    "eval/metrics.json",
+    "eval/grounding_per_phrase.csv",
+    "eval/grounding_per_phrase_shift.csv",
+    "eval/retrieval_per_query.npz",
+    "eval/zeroshot_scores.npz",
+    "diagnostics",
+)
+PARTIAL = ".partial"  # a record or diagnostics folder being written; never read
+
+
+def save_record(run: str | Path, record: str | Path) -> Path | None:
+    """Copy a scored run's record (`RECORD`) into `record`, replacing what was there (written beside it, then renamed,
+    so an interruption leaves the old record whole). `None` when `run` is not scored."""
+    run, record = Path(run), Path(record)
+    if not (run / "eval" / "metrics.json").exists():
+        return None
+    tmp = record.with_name(record.name + PARTIAL)
+    shutil.rmtree(tmp, ignore_errors=True)
+    for rel in RECORD:
+        src, dst = run / rel, tmp / rel
+        if src.is_dir():
+            shutil.copytree(src, dst)
+        elif src.exists():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+    shutil.rmtree(record, ignore_errors=True)
+    tmp.rename(record)
+    return record
+
+# %% ../../nbs/54_compare.ipynb #e9902a2b
+def restore_records(records: str | Path, out: str | Path) -> list[Path]:
+    """Copy into `out` every record under `records` whose run `out` lacks or has not scored; `run_once` then reuses it
+    (same config, current scoring) or starts that run over (another config). Returns the run folders restored."""
+    records, out, done = Path(records), Path(out), []
+    for m in sorted(records.rglob("eval/metrics.json")) if records.exists() else []:
+        rec = m.parent.parent
+        rel = rec.relative_to(records)
+        run = out / rel
+        if any(part.endswith(PARTIAL) for part in rel.parts) or (run / "eval" / "metrics.json").exists():
+            continue
+        shutil.copytree(rec, run, dirs_exist_ok=True)
+        done.append(run)
+    return done
+
+# %% ../../nbs/54_compare.ipynb #f84b5c74
+def word_maps_example(root: str | Path) -> tuple[str, str, typing.Any, list]:
+    "The word maps' one test image, the same for every method: (key, phrase, image in [0, 1], its boxes)."
+    from plan.data.cache import read_grounding, read_manifest
+    from plan.data.dataset import load_cached
+
+    root = Path(root)
+    g, man = read_grounding(root, "test"), read_manifest(root).set_index("key")
+    pick = g.groupby(["key", "phrase"]).size().reset_index().iloc[0]
+    boxes = g[(g.key == pick.key) & (g.phrase == pick.phrase)][["x", "y", "w", "h"]].values.tolist()
+    return pick.key, pick.phrase, load_cached(root / man.loc[pick.key, "image"])[0], boxes
+
+# %% ../../nbs/54_compare.ipynb #e1dd8a44
+def diagnose(run: str | Path, name: str, base: ExperimentConfig, device: str = "cpu", smoke: bool = False) -> Path:
+    """Variant `name`'s diagnostics from its trained `run`, into `run/diagnostics/`: grounding after each refinement
+    step under the reference's read-out (`steps.csv`), each term's share of the gradient trained and untrained
+    (`gradient_shares.csv`), and its word maps trained and untrained on one test image (`word_maps.png`); for
+    `PROTOCOL.reference` also α by kind of word (`alpha.csv`) and its soft region after each step (`step_maps.png`).
+    All but the word maps read the validation split."""
+    import matplotlib.pyplot as plt
+    import torch
+
+    from plan.encoders import DualEncoder
+    from plan.evaluation.diagnostics import alpha_table, gradient_shares, step_scores
+    from plan.evaluation.grounding import Grounder, Protocol
+    from plan.evaluation.suite import load_run, untrained_twin
+    from plan.explorer import AlignmentExplorer, word_maps_figure
+    from plan.readout import readout_for
+    from plan.viz import grounding_examples, grounding_figure
+
+    run, root, proto = Path(run), Path(base.data.data_dir), Protocol.from_eval(base.eval)
+    tmp = run / ("diagnostics" + PARTIAL)
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    m, tok, cfg, _ = load_run(run)
+    ro = readout_for(variant_config(base, PROTOCOL.reference, 0))  # one read-out for every method
+    step_scores(m, tok, root, ro, proto, "val", limit=20 if smoke else None).to_csv(tmp / "steps.csv")
+    grads = [
+        gradient_shares(cfg, weights, n_batches=1 if smoke else 2, device=device).assign(method=name, model=state)
+        for state, weights in (("untrained", None), ("trained", m))
+    ]
+    pd.concat(grads, ignore_index=True).to_csv(tmp / "gradient_shares.csv", index=False)
+    key, phrase, img, boxes = word_maps_example(root)
+    trained = AlignmentExplorer.from_dir(run, proto)
+    twin = AlignmentExplorer(untrained_twin(cfg), trained.tok, proto, readout=trained.readout)
+    fig = word_maps_figure({f"{name} untrained": twin, f"{name} trained": trained}, img, phrase, boxes)
+    fig.savefig(tmp / "word_maps.png", dpi=90)
+    plt.close(fig)
+    if name == PROTOCOL.reference:
+        gr = Grounder(m, tok, proto)
+        fig = grounding_figure(
+            {f"step {t}": gr for t in range(1, ro.steps + 1)},
+            root,
+            grounding_examples(root, n=3 if smoke else None),
+            ro,
+            readouts={f"step {t}": ro.replace(steps=t) for t in range(1, ro.steps + 1)},
+        )
+        fig.suptitle(f"{name} (seed {cfg.train.seed}): the soft region after each refinement step", fontsize=9)
+        fig.savefig(tmp / "step_maps.png", dpi=90)
+        plt.close(fig)
+        torch.manual_seed(cfg.train.seed)
+        n = 16 if smoke else 200
+        at = {
+            "trained": alpha_table(m, tok, cfg, root, "validate", n=n),
+            "untrained": alpha_table(DualEncoder(cfg.model), tok, cfg, root, "validate", n=n),
+        }
+        pd.concat(at, names=["model"]).reset_index(level=0).to_csv(tmp / "alpha.csv", index=False)
+    shutil.rmtree(run / "diagnostics", ignore_errors=True)
+    tmp.rename(run / "diagnostics")
+    return run / "diagnostics"
 
 # %% ../../nbs/54_compare.ipynb #7a1e0c05
 def grounding_stat(per_cat: np.ndarray):

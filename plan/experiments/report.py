@@ -207,7 +207,9 @@ def main(argv=None):
         run_notebook("explore.ipynb", {**params, "compare_model": "untrained"}, d, **kw)
     if a.compare or a.all:
         d = st.runs_dir / tag / "compare"
-        run_notebook("compare.ipynb", dict(smoke=a.smoke, out_dir=str(d), run=not a.assemble), d, **kw)
+        records = rep / "compare_runs"  # each scored run's record (no weights): the comparison continues from these
+        params = dict(smoke=a.smoke, out_dir=str(d), records_dir=str(records), run=not a.assemble)
+        run_notebook("compare.ipynb", params, d, **kw)
         if not a.smoke:
             _publish(rep, d / "compare.png", d / "word_maps.png", d / "alpha.png")
     if a.text_encoders:
