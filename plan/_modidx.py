@@ -420,6 +420,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                           'plan.experiments.compare.restore_records': ( 'compare.html#restore_records',
                                                                                         'plan/experiments/compare.py'),
                                           'plan.experiments.compare.run_folder': ('compare.html#run_folder', 'plan/experiments/compare.py'),
+                                          'plan.experiments.compare.run_identity': ( 'compare.html#run_identity',
+                                                                                     'plan/experiments/compare.py'),
                                           'plan.experiments.compare.run_items': ('compare.html#run_items', 'plan/experiments/compare.py'),
                                           'plan.experiments.compare.run_once': ('compare.html#run_once', 'plan/experiments/compare.py'),
                                           'plan.experiments.compare.save_record': ( 'compare.html#save_record',

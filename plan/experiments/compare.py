@@ -14,6 +14,7 @@ train and score (reusing finished runs), `paired_bootstrap` gives the intervals.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import shutil
 import typing
@@ -27,13 +28,13 @@ from ..config import ExperimentConfig
 from ..evaluation.suite import HEADLINE
 
 # %% auto #0
-__all__ = ['VARIANTS', 'DEFAULT_VARIANTS', 'PROTOCOL', 'RECORD', 'PARTIAL', 'ITEM_METRICS', 'GOAL_AHEAD', 'GOAL_NO_WORSE',
-           'Variant', 'list_variants', 'variant_config', 'collect', 'summarize', 'paired', 'verdict',
-           'ComparisonProtocol', 'criterion', 'method_of', 'tuning_group', 'run_folder', 'run_once', 'tune',
-           'tuning_row', 'finished_tuning', 'chosen_lrs', 'tuned_config', 'seeded_runs', 'finished_runs', 'save_record',
-           'restore_records', 'word_maps_example', 'diagnose', 'grounding_stat', 'paired_bootstrap', 'run_items',
-           'metric_items', 'item_stat', 'items_by_seed', 'seed_mean', 'paired_items', 'summary_table', 'paired_table',
-           'goal_table', 'prior_breakdown', 'loss_progress']
+__all__ = ['VARIANTS', 'DEFAULT_VARIANTS', 'PROTOCOL', 'IDENTITY', 'RECORD', 'PARTIAL', 'ITEM_METRICS', 'GOAL_AHEAD',
+           'GOAL_NO_WORSE', 'Variant', 'list_variants', 'variant_config', 'collect', 'summarize', 'paired', 'verdict',
+           'ComparisonProtocol', 'criterion', 'method_of', 'tuning_group', 'run_folder', 'run_identity', 'run_once',
+           'tune', 'tuning_row', 'finished_tuning', 'chosen_lrs', 'tuned_config', 'seeded_runs', 'finished_runs',
+           'save_record', 'restore_records', 'word_maps_example', 'diagnose', 'grounding_stat', 'paired_bootstrap',
+           'run_items', 'metric_items', 'item_stat', 'items_by_seed', 'seed_mean', 'paired_items', 'summary_table',
+           'paired_table', 'goal_table', 'prior_breakdown', 'loss_progress']
 
 # %% ../../nbs/54_compare.ipynb #b20a915b
 @dataclass(frozen=True)
@@ -290,23 +291,50 @@ def run_folder(out: str | Path, variant: str, seed: int | None = None, lr: float
     return Path(out) / "tuning" / name / f"lr{lr:g}" if lr is not None else Path(out) / name / f"seed{seed}"
 
 # %% ../../nbs/54_compare.ipynb #ae523bd1
+IDENTITY = "identity.json"  # in a run folder: what the run is (`run_identity`), recorded when it starts
+
+
+def run_identity(cfg: ExperimentConfig) -> str:
+    """What makes two runs the same run: the hash of the config as training records it (`resolve_method`), with the
+    data folder named by what it holds instead of where it is — its name and, for SynthCXR, the generator's version
+    and sizes — so a run made on another machine or in another clone of the project is the same run."""
+    from plan.config import config_to_dict
+    from plan.data.adapters import synthcxr_spec
+    from plan.losses import resolve_method
+
+    c = config_to_dict(resolve_method(cfg))
+    c["data"]["data_dir"] = Path(cfg.data.data_dir).name
+    data = synthcxr_spec(cfg) if cfg.data.dataset.startswith("synthcxr") else None
+    return hashlib.sha256(json.dumps(dict(config=c, data=data), sort_keys=True).encode()).hexdigest()[:12]
+
+
 def run_once(
     cfg: ExperimentConfig, run: Path, tasks: str, device: str = "cpu", smoke: bool = False, split: str | None = None
 ) -> Path:
     """Train `cfg` into `run` and evaluate `tasks` into `run/eval` (`split`: the split every task reads); returns its
-    `metrics.json`. A run already scored with this very config (as training records it: `resolve_method`) by the
-    current scoring is reused; one trained but scored by older code (`EVAL_VERSION`) is scored again without
-    retraining; an interrupted one resumes; one trained with another config starts over."""
-    from plan.config import config_hash, load_config
+    `metrics.json`. A run of the same identity (`run_identity`: the same config, wherever its data folder is) already
+    scored by the current scoring is reused; one trained but scored by older code (`EVAL_VERSION`) is scored again
+    without retraining; an interrupted one resumes; one of another identity starts over."""
+    from plan.config import load_config
     from plan.evaluation.suite import EVAL_VERSION, evaluate
-    from plan.losses import resolve_method
     from plan.train import train
 
-    run, metrics, saved = Path(run), Path(run) / "eval" / "metrics.json", Path(run) / "config.yaml"
-    if saved.exists() and config_hash(load_config(saved)) != config_hash(resolve_method(cfg)):
+    run, metrics, saved, made = (
+        Path(run),
+        Path(run) / "eval" / "metrics.json",
+        Path(run) / "config.yaml",
+        Path(run) / IDENTITY,
+    )
+    this = run_identity(cfg)
+    if (
+        saved.exists()
+        and (json.loads(made.read_text())["identity"] if made.exists() else run_identity(load_config(saved))) != this
+    ):
         shutil.rmtree(run)
     elif metrics.exists() and json.loads(metrics.read_text()).get("eval_version") == EVAL_VERSION:
         return metrics
+    run.mkdir(parents=True, exist_ok=True)
+    made.write_text(json.dumps(dict(identity=this)))
     if not (run / "train_summary.json").exists() or not (run / "model" / "model.safetensors").exists():
         train(cfg, run, progress=False)
     evaluate(run, tasks, run / "eval", device=device, smoke=smoke, split=split)
@@ -426,6 +454,7 @@ def finished_runs(out: str | Path, names: list[str], max_seed: int = 10) -> dict
 # %% ../../nbs/54_compare.ipynb #63d30914
 RECORD = (  # what the report reads of a run, relative to its folder: no weights, no checkpoints
     "config.yaml",
+    IDENTITY,
     "train_summary.json",
     "metrics.jsonl",
     "readout.json",
