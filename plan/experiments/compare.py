@@ -319,17 +319,11 @@ def run_once(
     from plan.evaluation.suite import EVAL_VERSION, evaluate
     from plan.train import train
 
-    run, metrics, saved, made = (
-        Path(run),
-        Path(run) / "eval" / "metrics.json",
-        Path(run) / "config.yaml",
-        Path(run) / IDENTITY,
-    )
-    this = run_identity(cfg)
-    if (
-        saved.exists()
-        and (json.loads(made.read_text())["identity"] if made.exists() else run_identity(load_config(saved))) != this
-    ):
+    run = Path(run)
+    metrics, saved, made, this = run / "eval" / "metrics.json", run / "config.yaml", run / IDENTITY, run_identity(cfg)
+    if saved.exists():  # the identity it was made with (a run older than identity.json: from its config)
+        was = json.loads(made.read_text())["identity"] if made.exists() else run_identity(load_config(saved))
+    if saved.exists() and was != this:
         shutil.rmtree(run)
     elif metrics.exists() and json.loads(metrics.read_text()).get("eval_version") == EVAL_VERSION:
         return metrics
