@@ -149,10 +149,10 @@ def test_click_word_changes_overlay(lab):
                 "() => [...document.querySelectorAll('.jp-InputPrompt')].some(p => /\\[[*0-9]/.test(p.textContent))"
             )
             for attempt in range(3):  # Run All is greyed out until the notebook panel is active: focus it, retry
-                page.locator(".jp-Notebook .jp-Cell").first.click()
-                page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-                page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-                try:
+                try:  # a dialog or an open menu in the way of a click: close it (Escape), retry
+                    page.locator(".jp-Notebook .jp-Cell").first.click(timeout=20_000)
+                    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click(timeout=20_000)
+                    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click(timeout=20_000)
                     page.wait_for_function(started, timeout=20_000)
                     break
                 except playwright.TimeoutError:
