@@ -74,9 +74,12 @@ test: setup browser
 report: setup
 	$(PY) -m plan.experiments.report
 
-# The method comparison (every method and ablation x seeds at equal budget): hours on 2 CPU cores.
+# The method comparison (every method and ablation x seeds at equal budget): hours on 2 CPU cores. A part of it
+# now: make compare VARIANTS='clip,plan -within' SEEDS=0-1 (the report shows every run finished so far).
+VARIANTS ?=
+SEEDS ?=
 compare: setup
-	$(PY) -m plan.experiments.report --compare
+	$(PY) -m plan.experiments.report --compare --variants "$(VARIANTS)" --seeds "$(SEEDS)"
 
 benchmarks: setup
 	$(PY) -m plan.experiments.report --benchmarks

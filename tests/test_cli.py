@@ -82,6 +82,11 @@ def test_bad_parameters_stop_first_with_one_line(tmp_path):
     ev = [str(BIN / "papermill"), str(ROOT / "nbs/evaluate.ipynb"), str(tmp_path / "e.ipynb"), "-p", "smoke", "True"]
     r = subprocess.run([*ev, "-p", "run_dir", "nothing"], env=ENV, capture_output=True, text=True, cwd=tmp_path)
     assert "ParameterError: -p run_dir 'nothing': no trained model there" in r.stderr.strip().splitlines()[-1]
+    cmp = [sys.executable, "-m", "plan.experiments.report", "--compare", "--smoke"]  # a part of the comparison
+    for extra, says in ((["--variants", "glorai"], "unknown variant 'glorai'"), (["--seeds", "x"], "-p seeds 'x'")):
+        r = subprocess.run([*cmp, *extra], env=ENV, capture_output=True, text=True, cwd=tmp_path)
+        last = [x for x in r.stderr.splitlines() if x.strip()][-1]
+        assert r.returncode != 0 and says in last, (extra, last)
 
 
 def readme_python() -> str:

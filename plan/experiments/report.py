@@ -184,6 +184,12 @@ def main(argv=None):
         action="store_true",
         help="with --compare: render the comparison from the runs that have finished, training nothing",
     )
+    p.add_argument(
+        "--variants",
+        default="",
+        help="with --compare: only these variants now, comma-separated (e.g. 'clip,plan -within'); default: all",
+    )
+    p.add_argument("--seeds", default="", help="with --compare: only these evaluation seeds now (e.g. 0-1 or 2,4)")
     p.add_argument("--smoke", action="store_true", help="seconds-long version (tests); output under the runs folder")
     p.add_argument("--method", default="plan")
     a = p.parse_args(argv)
@@ -209,6 +215,9 @@ def main(argv=None):
         d = st.runs_dir / tag / "compare"
         records = rep / "compare_runs"  # each scored run's record (no weights): the comparison continues from these
         params = dict(smoke=a.smoke, out_dir=str(d), records_dir=str(records), run=not a.assemble)
+        params.update(
+            variants=a.variants, seeds=a.seeds
+        )  # a part of the comparison now; the report: every finished run
         run_notebook("compare.ipynb", params, d, **kw)
         if not a.smoke:
             _publish(rep, d / "compare.png", d / "word_maps.png", d / "alpha.png")
