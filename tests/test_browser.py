@@ -61,9 +61,9 @@ def lab(tmp_path):
     nbformat.write(nb, tmp_path / "explore.ipynb")
     settings = tmp_path / "lab-settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
-    (settings / "tracker.jupyterlab-settings").write_text(
-        json.dumps({"windowingMode": "none"})
-    )  # every cell in the DOM
+    (settings / "tracker.jupyterlab-settings").write_text(  # every cell in the DOM; the notebook's own kernel started
+        json.dumps({"windowingMode": "none", "autoStartDefaultKernel": True})  # without a "Select Kernel" dialog
+    )
     port = _port()
     env = dict(
         os.environ,
