@@ -427,6 +427,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                           'plan.experiments.compare.save_record': ( 'compare.html#save_record',
                                                                                     'plan/experiments/compare.py'),
                                           'plan.experiments.compare.seed_mean': ('compare.html#seed_mean', 'plan/experiments/compare.py'),
+                                          'plan.experiments.compare.seed_table': ('compare.html#seed_table', 'plan/experiments/compare.py'),
                                           'plan.experiments.compare.seeded_runs': ( 'compare.html#seeded_runs',
                                                                                     'plan/experiments/compare.py'),
                                           'plan.experiments.compare.summarize': ('compare.html#summarize', 'plan/experiments/compare.py'),

@@ -33,8 +33,8 @@ __all__ = ['VARIANTS', 'DEFAULT_VARIANTS', 'PROTOCOL', 'IDENTITY', 'RECORD', 'PA
            'ComparisonProtocol', 'criterion', 'method_of', 'tuning_group', 'run_folder', 'run_identity', 'run_once',
            'tune', 'tuning_row', 'finished_tuning', 'chosen_lrs', 'tuned_config', 'seeded_runs', 'finished_runs',
            'save_record', 'restore_records', 'word_maps_example', 'diagnose', 'grounding_stat', 'paired_bootstrap',
-           'run_items', 'metric_items', 'item_stat', 'items_by_seed', 'seed_mean', 'paired_items', 'summary_table',
-           'paired_table', 'goal_table', 'prior_breakdown', 'loss_progress']
+           'run_items', 'metric_items', 'item_stat', 'items_by_seed', 'seed_mean', 'paired_items', 'seed_table',
+           'summary_table', 'paired_table', 'goal_table', 'prior_breakdown', 'loss_progress']
 
 # %% ../../nbs/54_compare.ipynb #b20a915b
 @dataclass(frozen=True)
@@ -699,20 +699,32 @@ def paired_items(a: dict[int, tuple], b: dict[int, tuple], n_boot: int, scale: f
     return paired_bootstrap({k: v[0] for k, v in a.items()}, bv, strata, reps, 0, stat)
 
 # %% ../../nbs/54_compare.ipynb #fa95df81
-def summary_table(runs: dict[str, dict[int, Path]], metrics=tuple(ITEM_METRICS)) -> pd.DataFrame:
-    "Mean ± sd over seeds of every metric, per variant (rows in `runs` order), from the runs' per-item scores."
+def seed_table(runs: dict[str, dict[int, Path]], metrics=tuple(ITEM_METRICS)) -> pd.DataFrame:
+    """Every metric of every run: one row per variant and seed (rows in `runs` order, then by seed), from the runs'
+    per-item scores, with the run's training time; a metric the run did not score is NaN."""
     rows = []
     for name, by_seed in runs.items():
-        vals = {m: [] for m in metrics}
-        for run in by_seed.values():
+        for k, run in sorted(by_seed.items()):
             items = run_items(run)
+            row = {"variant": name, "seed": k}
             for m in metrics:
                 mi = metric_items(items, m)
-                if mi is not None:
-                    vals[m].append(item_stat(*mi))
-        row = {"variant": name, "seeds": len(by_seed)}
+                row[m] = item_stat(*mi) if mi is not None else np.nan
+            summary = run / "train_summary.json"
+            row["training (s)"] = json.loads(summary.read_text())["seconds"] if summary.exists() else np.nan
+            rows.append(row)
+    return pd.DataFrame(rows, columns=["variant", "seed", *metrics, "training (s)"]).set_index(["variant", "seed"])
+
+
+def summary_table(runs: dict[str, dict[int, Path]], metrics=tuple(ITEM_METRICS)) -> pd.DataFrame:
+    "Mean ± sd over seeds of every metric, per variant (rows in `runs` order): `seed_table` summarised."
+    per_seed = seed_table(runs, metrics)
+    rows = []
+    for name in runs:
+        sub = per_seed.loc[name]
+        row = {"variant": name, "seeds": len(sub)}
         for m in metrics:
-            v = np.array(vals[m], float)
+            v = sub[m].dropna().to_numpy(float)
             row[m] = f"{v.mean():.3f}" + (f" ± {v.std(ddof=1):.3f}" if len(v) > 1 else "") if len(v) else ""
         rows.append(row)
     return pd.DataFrame(rows).set_index("variant")
