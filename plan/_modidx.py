@@ -368,6 +368,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                              'plan/experiments/benchmark.py'),
                                             'plan.experiments.benchmark.gloria_equality': ( 'benchmark.html#gloria_equality',
                                                                                             'plan/experiments/benchmark.py'),
+                                            'plan.experiments.benchmark.layout_benchmark': ( 'benchmark.html#layout_benchmark',
+                                                                                             'plan/experiments/benchmark.py'),
                                             'plan.experiments.benchmark.loader_rate': ( 'benchmark.html#loader_rate',
                                                                                         'plan/experiments/benchmark.py'),
                                             'plan.experiments.benchmark.local_loss_benchmark': ( 'benchmark.html#local_loss_benchmark',

@@ -324,9 +324,10 @@ def evaluate_grounding(
     keys = sorted({k for (k, _), _ in groups})
     partner = {k: keys[(i + 1) % len(keys)] for i, k in enumerate(keys)} if len(keys) > 1 else {}
     gr = Grounder(model, tokenizer, p, device)
-    load = lambda k: load_cached(root / man.loc[k, "image"])[0]
+    imgs = {k: load_cached(root / man.loc[k, "image"])[0] for k in track(keys, "grounding: reading", unit="image")}
+    load = imgs.__getitem__  # each image read once (a phrase, its image's other phrases and its shuffled partner)
     gr.encode_texts([phrase for (_, phrase), _ in groups])
-    gr.encode_images(track([(k, load(k)) for k in keys], "grounding: images", unit="image"))
+    gr.encode_images(track(list(imgs.items()), "grounding: images", unit="image"))
     rows = []
     for (key, phrase), d in track(groups, "grounding", unit="phrase"):
         img = load(key)

@@ -47,7 +47,7 @@ def backbone_features(
     out = []
     for s in track(range(0, len(ds), batch_size), desc, unit="batch"):
         x = torch.stack([ds[i]["image"] for i in range(s, min(s + batch_size, len(ds)))]).to(device)
-        x = x.expand(-1, enc.in_chans, -1, -1)
+        x = x.expand(-1, enc.in_chans, -1, -1).contiguous(memory_format=torch.channels_last)  # as `ImageEncoder`
         out.append(enc.backbone(x)[-1].float().mean((2, 3)).cpu())
     return torch.cat(out).numpy() if out else np.zeros((0, 0), np.float32)
 

@@ -21,7 +21,7 @@ from ..losses import create_loss, gloria_loop, gloria_words, mgca_loop, plan_loo
 
 # %% auto #0
 __all__ = ['SCRATCH_REGIME', 'PeakMemory', 'time_it', 'cpu_peak_mb', 'local_loss_benchmark', 'gloria_equality', 'train_step',
-           'cpu_step_peak_mb', 'loader_rate']
+           'cpu_step_peak_mb', 'layout_benchmark', 'loader_rate']
 
 # %% ../../nbs/53_benchmark.ipynb #904c1a4b
 class PeakMemory:
@@ -231,6 +231,43 @@ def cpu_step_peak_mb(preset: str, method: str) -> float:
     """Peak memory (MiB) of one training step of `method` at experiment preset `preset` on CPU, measured in a fresh
     interpreter once the model and batch are in memory: activations, gradients and AdamW's state."""
     return _fresh(f"_step_child({preset!r}, {method!r})")
+
+# %% ../../nbs/53_benchmark.ipynb #694e6335
+def layout_benchmark(cfg, device: str = "cpu", batch: int = 32, repeats: int = 3, seed: int = 0) -> dict:
+    """Seconds of the image backbone of `cfg.model` at the training crop in NHWC (as `ImageEncoder` runs it) vs NCHW:
+    inference (no grad) and a training step (forward + backward); their ratios and the largest output difference."""
+    from plan.encoders import DualEncoder
+
+    torch.manual_seed(seed)
+    model = DualEncoder(cfg.model).to(device)
+    bb, chans = model.image.backbone, model.image.in_chans
+    x = torch.randn(batch, chans, cfg.data.image_size, cfg.data.image_size, device=device)
+    out: dict = {"batch": batch, "size": cfg.data.image_size, "backbone": cfg.model.image_backbone}
+    layouts = (("nhwc", torch.channels_last), ("nchw", torch.contiguous_format))
+    bb.eval()
+    with torch.no_grad():  # outputs first: a training step below moves the batch-norm statistics
+        feats = {n: bb.to(memory_format=f)(x.contiguous(memory_format=f))[-1].float().cpu() for n, f in layouts}
+    for name, fmt in layouts:
+        bb.to(memory_format=fmt)
+        xi = x.contiguous(memory_format=fmt)
+
+        def infer():
+            with torch.no_grad():
+                return bb(xi)[-1]
+
+        def step():
+            bb.zero_grad(set_to_none=True)
+            sum(f.float().mean() for f in bb(xi)).backward()
+
+        bb.eval()
+        out[f"infer_{name}_s"] = time_it(infer, repeats, device=device)["seconds"]
+        bb.train()
+        out[f"step_{name}_s"] = time_it(step, repeats, device=device)["seconds"]
+    bb.to(memory_format=torch.channels_last)
+    out["infer_speedup"] = out["infer_nchw_s"] / out["infer_nhwc_s"]
+    out["step_speedup"] = out["step_nchw_s"] / out["step_nhwc_s"]
+    out["max_abs_diff"] = float((feats["nhwc"] - feats["nchw"]).abs().max())
+    return out
 
 # %% ../../nbs/53_benchmark.ipynb #6b987e2e
 def loader_rate(ds, collate, workers: int, batches: int, batch_size: int) -> float:
