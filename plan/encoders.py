@@ -167,8 +167,8 @@ class ImageEncoder(nn.Module):
         self.reduction = self.backbone.feature_info.reduction()[self.local_stage]
         if freeze_stages:
             freeze_backbone_stages(self.backbone, freeze_stages)
-        # NHWC, the layout CPU (oneDNN) and GPU convolutions run fastest in: 1.6-1.7x for EfficientNet-Lite0 on 2 CPU
-        # cores (benchmarks.ipynb). Loaded weights keep it (`load_state_dict` copies into these strides).
+        # NHWC, the layout CPU (oneDNN) and GPU convolutions run fastest in (benchmarks.ipynb measures it against NCHW:
+        # `layout`). Loaded weights keep it (`load_state_dict` copies into these strides).
         self.backbone.to(memory_format=torch.channels_last)
 
     def forward(self, x: Tensor) -> ImageFeatures:
