@@ -11,11 +11,12 @@ transformers `from_pretrained(local_dir)`), else random init."""
 # %% ../nbs/20_encoders.ipynb #57573d0d
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 import typing
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from .config import ModelConfig
 __all__ = ['PACKAGED_WEIGHTS', 'TEXT_MODELS', 'ImageFeatures', 'TextFeatures', 'make_head', 'has_batchnorm', 'apply_head',
            'BioViLTPatches', 'ImageEncoder', 'freeze_backbone_stages', 'read_state_dict', 'hf_cached',
            'resolve_weights', 'load_backbone_weights', 'radbert_dir', 'TextModel', 'text_model_path', 'load_tokenizer',
-           'TextEncoder', 'LogitScale', 'DualEncoder']
+           'TextEncoder', 'weights_hash', 'batch_key', 'share_frozen_outputs', 'LogitScale', 'DualEncoder']
 
 # %% ../nbs/20_encoders.ipynb #f03b6191
 @dataclass
@@ -505,12 +506,62 @@ class TextEncoder(nn.Module):
             F.normalize(g, dim=-1), wv, mask, attn, stop & mask, words_raw=wr if linear else None, cls_raw=cls_raw
         )
 
+    memo: tuple[dict, str] | None = None  # (shared outputs, weights hash) while `share_frozen_outputs` is on
+
     def forward(
         self, input_ids: Tensor, attention_mask: Tensor, word_index: Tensor, n_words: Tensor, stop: Tensor | None = None
     ) -> TextFeatures:
         with torch.no_grad() if self.frozen else nullcontext():
-            h = self.hidden(input_ids, attention_mask, word_index, n_words)
+            if self.memo is not None and self.frozen:
+                store, wid = self.memo
+                k = (wid, batch_key(input_ids, attention_mask, word_index, n_words))
+                h = store.get(k)
+                if h is None:
+                    h = store[k] = self.hidden(input_ids, attention_mask, word_index, n_words)
+            else:
+                h = self.hidden(input_ids, attention_mask, word_index, n_words)
         return self.project(h["words_h"], h["attn"], h["cls_h"], n_words, stop, h["sep_h"])
+
+# %% ../nbs/20_encoders.ipynb #85f087a4
+def weights_hash(module: nn.Module) -> str:
+    "Content hash of a module's parameters and buffers (names, shapes, dtypes, values)."
+    h = hashlib.sha256()
+    for k, v in module.state_dict().items():
+        t = v.detach().cpu().contiguous()
+        h.update(f"{k}|{tuple(t.shape)}|{t.dtype}".encode())
+        h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()[:16]
+
+
+def batch_key(*tensors: Tensor) -> str:
+    "Content hash of a batch's input tensors (their shapes and values)."
+    h = hashlib.sha1()
+    for t in tensors:
+        t = t.detach().cpu().contiguous()
+        h.update(f"{tuple(t.shape)}|{t.dtype}".encode())
+        h.update(t.numpy().tobytes())
+    return h.hexdigest()
+
+
+@contextmanager
+def share_frozen_outputs(*encoders: TextEncoder, max_bytes: int = 2 << 30):
+    """Within the block, frozen text encoders with the same BERT weights compute each batch's BERT outputs once and
+    reuse them (an evaluation scores a trained model and its untrained twin on the same texts, and a frozen BERT is the
+    same in both). Exact: a frozen BERT's outputs are a function of its weights and the batch, both in the key.
+    Encoders that train their BERT are left alone; past `max_bytes` of outputs new batches are computed, not kept; the
+    outputs are dropped when the block ends."""
+    from plan.data.dataset import CappedMemo
+
+    store = CappedMemo(max_bytes)
+    on = [e for e in encoders if e.frozen]
+    for e in on:
+        e.memo = (store, weights_hash(e.bert))
+    try:
+        yield store
+    finally:
+        for e in on:
+            e.memo = None
+        store.clear()
 
 # %% ../nbs/20_encoders.ipynb #4453f854
 class LogitScale(nn.Module):

@@ -22,8 +22,8 @@ from torch.utils.data import Dataset
 from .cache import DataError, read_manifest
 
 # %% auto #0
-__all__ = ['MEAN', 'STD', 'STOP', 'NEG_CUE', 'NEG_END', 'to_device', 'load_cached', 'resize_short', 'transform', 'CXRDataset',
-           'negation_spans', 'Collator']
+__all__ = ['MEAN', 'STD', 'STOP', 'NEG_CUE', 'NEG_END', 'to_device', 'load_cached', 'resize_short', 'transform', 'nbytes',
+           'CappedMemo', 'CXRDataset', 'negation_spans', 'Collator']
 
 # %% ../../nbs/16_dataset.ipynb #63e41b82
 MEAN, STD = 0.5, 0.25  # grayscale normalisation (the same for every backbone, since we train from scratch or adapt)
@@ -76,8 +76,31 @@ def transform(x: torch.Tensor, resize: int, crop: int, augment: bool, g: torch.G
     return (x - MEAN) / STD
 
 # %% ../../nbs/16_dataset.ipynb #9c2c61e3
+def nbytes(x) -> int:
+    "Bytes held by a tensor, or by the tensors of a dict (nested)."
+    if isinstance(x, dict):
+        return sum(nbytes(v) for v in x.values())
+    return x.element_size() * x.nelement() if isinstance(x, torch.Tensor) else 0
+
+
+class CappedMemo(dict):
+    "A dict of tensors (or dicts of them) that takes no new entry past `max_bytes` in all; what it holds stays."
+
+    def __init__(self, max_bytes: int = 2 << 30):
+        super().__init__()
+        self.max_bytes, self.nbytes = max_bytes, 0
+
+    def __setitem__(self, k, v):
+        n = nbytes(v)
+        if k in self or self.nbytes + n > self.max_bytes:
+            return
+        super().__setitem__(k, v)
+        self.nbytes += n
+
+
 class CXRDataset(Dataset):
-    "Image–report pairs of one split of a prepared manifest."
+    """Image–report pairs of one split of a prepared manifest. `images`: a dict that keeps each un-augmented image once
+    transformed, for datasets that read the same files at the same size (the models and tasks of one evaluation)."""
 
     def __init__(
         self,
@@ -88,6 +111,7 @@ class CXRDataset(Dataset):
         augment: bool = False,
         manifest: pd.DataFrame | None = None,
         seed: int = 0,
+        images: dict | None = None,  # (file, resize, crop) → transformed image, shared; ignored when augmenting
     ):
         self.root = Path(root)
         if manifest is None:
@@ -95,6 +119,7 @@ class CXRDataset(Dataset):
         self.df = manifest[manifest.split == split].reset_index(drop=True) if split else manifest.reset_index(drop=True)
         self.resize, self.crop, self.augment, self.seed = resize, crop, augment, seed
         self.epoch = 0
+        self.images = None if augment else images
 
     def __len__(self):
         return len(self.df)
@@ -107,8 +132,13 @@ class CXRDataset(Dataset):
         "Item `i` of the current epoch, or `(epoch, i)`: what a sampler spanning several epochs passes to its workers."
         epoch, i = i if isinstance(i, tuple) else (self.epoch, i)
         r = self.df.iloc[i]
-        g = torch.Generator().manual_seed(hash((self.seed, epoch, int(i))) & 0x7FFFFFFF)
-        x = transform(load_cached(self.root / r["image"]), self.resize, self.crop, self.augment, g)
+        k = (str(self.root / r["image"]), self.resize, self.crop)
+        x = self.images.get(k) if self.images is not None else None
+        if x is None:
+            g = torch.Generator().manual_seed(hash((self.seed, epoch, int(i))) & 0x7FFFFFFF)
+            x = transform(load_cached(self.root / r["image"]), self.resize, self.crop, self.augment, g)
+            if self.images is not None:
+                self.images[k] = x
         return {"image": x, "text": str(r.get("text", "")), "key": r["key"], "index": int(i)}
 
 # %% ../../nbs/16_dataset.ipynb #9af9bc06

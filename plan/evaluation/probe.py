@@ -40,10 +40,13 @@ def backbone_features(
     batch_size: int = 64,
     device: str = "cpu",
     desc: str = "probe features",  # the phase name progress shows
+    images: dict | None = None,  # transformed images shared by the models of one evaluation (`CXRDataset`)
 ) -> np.ndarray:
     "[N, C] frozen image features of the rows of `df`: the backbone's last stage, average-pooled (no projection)."
     enc = model.image.eval().to(device)
-    ds = CXRDataset(root, split=None, resize=resize, crop=crop, augment=False, manifest=df.assign(split="all"))
+    ds = CXRDataset(
+        root, split=None, resize=resize, crop=crop, augment=False, manifest=df.assign(split="all"), images=images
+    )
     out = []
     for s in track(range(0, len(ds), batch_size), desc, unit="batch"):
         x = torch.stack([ds[i]["image"] for i in range(s, min(s + batch_size, len(ds)))]).to(device)
@@ -93,6 +96,7 @@ def evaluate_probe(
     device: str = "cpu",
     limit: int | None = None,
     batch_size: int = 64,
+    images: dict | None = None,  # transformed images shared by the models of one evaluation (`CXRDataset`)
 ) -> dict:
     """Linear probe at each label fraction: RSNA pneumonia AUROC (when `root/rsna` exists) and macro AUROC over the
     competition labels of the main manifest (positive = 1; uncertain and unmentioned = 0). `limit`: rows per split."""
@@ -113,8 +117,8 @@ def evaluate_probe(
             tr, te = tr.head(limit), te.head(limit)
         y = lambda d: (pd.to_numeric(d[cols].stack(), errors="coerce").unstack().fillna(0).values == 1).astype(int)  # noqa: E731
         ytr, yte = y(tr), y(te)
-        xtr = backbone_features(model, r, tr.assign(text=""), resize, crop, batch_size, device)
-        xte = backbone_features(model, r, te.assign(text=""), resize, crop, batch_size, device)
+        xtr = backbone_features(model, r, tr.assign(text=""), resize, crop, batch_size, device, images=images)
+        xte = backbone_features(model, r, te.assign(text=""), resize, crop, batch_size, device, images=images)
         res = {"n_train": int(len(tr)), "n_test": int(len(te)), "labels": [c.split(":", 1)[1] for c in cols]}
         for f in fracs:
             sub = label_subset(ytr, f, seed)

@@ -79,6 +79,7 @@ def embed(
     max_tokens: int = 112,
     desc: str = "encoding",  # the phase name progress shows (`plan.progress`)
     cache: dict | None = None,  # (root, key, text) → embeddings, shared by the tasks of one evaluation
+    images: dict | None = None,  # transformed images shared by the models of one evaluation (`CXRDataset`)
 ) -> tuple[torch.Tensor, torch.Tensor]:
     "Global image and text embeddings of the rows of `df` (columns key, image, text)."
     model.eval().to(device)
@@ -86,7 +87,9 @@ def embed(
     cache = {} if cache is None else cache
     todo = df[[i not in cache for i in ids]]
     if len(todo):
-        ds = CXRDataset(root, split=None, resize=resize, crop=crop, augment=False, manifest=todo.assign(split="all"))
+        ds = CXRDataset(
+            root, split=None, resize=resize, crop=crop, augment=False, manifest=todo.assign(split="all"), images=images
+        )
         col = Collator(tokenizer, max_tokens)
         for s in track(range(0, len(ds), batch_size), desc, unit="batch"):
             b = to_device(col([ds[i] for i in range(s, min(s + batch_size, len(ds)))]), device)
@@ -110,11 +113,14 @@ def evaluate_retrieval(
     split: str = "test",  # test | val (choices are made on val: its 5×N set and pairs)
     cache: dict | None = None,  # embeddings shared with the other tasks of one evaluation (`embed`)
     per_query: dict | None = None,  # filled with each query's precision@1 and recall@10 hit (for paired intervals)
+    images: dict | None = None,  # transformed images shared by the models of one evaluation (`embed`)
 ) -> dict:
     "Precision@K on the split's 5×N set (both directions) and instance recall@K on its image–report pairs."
     root = Path(root)
     r5 = read_five_by_n(root, split)
-    iv, tv = embed(model, tokenizer, root, r5, resize, crop, batch_size, device, desc="retrieval 5×N", cache=cache)
+    iv, tv = embed(
+        model, tokenizer, root, r5, resize, crop, batch_size, device, desc="retrieval 5×N", cache=cache, images=images
+    )
     sim = (iv @ tv.T).numpy()
     c = r5.cls.values
     out = {f"precision_i2t@{k}": v for k, v in precision_at_k(sim, c, c, ks).items()}
@@ -122,7 +128,17 @@ def evaluate_retrieval(
     man = read_manifest(root)
     test = man[man.split == ("validate" if split == "val" else split)]
     iv2, tv2 = embed(
-        model, tokenizer, root, test, resize, crop, batch_size, device, desc="retrieval pairs", cache=cache
+        model,
+        tokenizer,
+        root,
+        test,
+        resize,
+        crop,
+        batch_size,
+        device,
+        desc="retrieval pairs",
+        cache=cache,
+        images=images,
     )
     s2 = (iv2 @ tv2.T).numpy()
     same = test.text.values  # identical reports are one answer

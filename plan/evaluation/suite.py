@@ -26,7 +26,8 @@ import numpy as np
 import torch
 
 from ..config import EvalTask, ExperimentConfig, load_config
-from ..encoders import DualEncoder, load_tokenizer
+from ..data.dataset import CappedMemo
+from ..encoders import DualEncoder, load_tokenizer, share_frozen_outputs
 from .detection import evaluate_detection
 from .grounding import Protocol, evaluate_grounding, grounding_controls, tune_readout
 from .probe import evaluate_probe
@@ -169,6 +170,7 @@ class Context:
     readout: Readout
     tune: bool = False  # choose the native read-out on validation (the trained model; its twin reuses the choice)
     cache: dict = field(default_factory=dict)  # image / text embeddings shared by the tasks (`retrieval.embed`)
+    images: dict = field(default_factory=CappedMemo)  # transformed images, shared with the untrained twin's context
 
     @property
     def size(self) -> tuple[int, int]:
@@ -235,6 +237,7 @@ def _retrieval(c: Context) -> dict:
         split=_split(c),
         cache=c.cache,
         per_query=pq,
+        images=c.images,
     )
     if c.out is not None:  # per query, for intervals that resample test items (plan.experiments.compare)
         np.savez(c.out / "retrieval_per_query.npz", **pq)
@@ -253,6 +256,7 @@ def _zeroshot(c: Context) -> dict:
         batch_size=c.ev.batch_size,
         split=_split(c),
         cache=c.cache,
+        images=c.images,
     )
     if c.out is not None:
         np.savez(
@@ -264,7 +268,13 @@ def _zeroshot(c: Context) -> dict:
 
 def _probe(c: Context) -> dict:
     return evaluate_probe(
-        c.model, c.root, *c.size, device=c.device, limit=40 if c.smoke else None, batch_size=c.ev.batch_size
+        c.model,
+        c.root,
+        *c.size,
+        device=c.device,
+        limit=40 if c.smoke else None,
+        batch_size=c.ev.batch_size,
+        images=c.images,
     )
 
 
@@ -355,15 +365,21 @@ def evaluate(
     ro = native_readout(run_dir, cfg)
     tuned_before = run is not None and (run / TUNED).exists()
     c = Context(model, tok, root, cfg, device, smoke, out, ro, tune=tune and not tuned_before)
-    m = {"eval_version": EVAL_VERSION, "model": str(mdir), "data": str(root), "tasks": want, **_tasks(c, want)}
-    if "grounding" in want and c.tune and run is not None and not smoke:
-        (run / TUNED).write_text(json.dumps(dict(readout=c.readout.asdict(), chosen_on="val"), indent=1))
-    if published:
-        m["published"] = str(run_dir)
+    twin = None
     if baseline and cfg is not None and not published:
-        twin = Context(untrained_twin(cfg), tok, root, cfg, device, smoke, None, c.readout)
-        with phase("untrained"):
-            m["untrained"] = _tasks(twin, [t for t in want if TASKS[t].cheap])
+        with torch.random.fork_rng(devices=[]):  # built now, the global random state as if it were built after
+            twin = untrained_twin(cfg)
+    # the twin reads the same images, and a frozen text encoder gives both models the same BERT outputs: once each
+    with share_frozen_outputs(model.text, *([twin.text] if twin is not None else [])):
+        m = {"eval_version": EVAL_VERSION, "model": str(mdir), "data": str(root), "tasks": want, **_tasks(c, want)}
+        if "grounding" in want and c.tune and run is not None and not smoke:
+            (run / TUNED).write_text(json.dumps(dict(readout=c.readout.asdict(), chosen_on="val"), indent=1))
+        if published:
+            m["published"] = str(run_dir)
+        if twin is not None:
+            tc = Context(twin, tok, root, cfg, device, smoke, None, c.readout, images=c.images)
+            with phase("untrained"):
+                m["untrained"] = _tasks(tc, [t for t in want if TASKS[t].cheap])
     if out is not None:
         (out / "metrics.json").write_text(json.dumps(m, indent=1))
     return m

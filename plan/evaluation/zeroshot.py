@@ -78,6 +78,7 @@ def evaluate_zeroshot(
     scores: dict | None = None,
     split: str = "test",  # test | val
     cache: dict | None = None,  # embeddings shared with the other tasks of one evaluation (`embed`)
+    images: dict | None = None,  # transformed images shared by the models of one evaluation (`embed`)
 ) -> dict:
     """Zero-shot 5-class on `retrieval_5x200.csv`, and binary pneumonia on the RSNA test split when present.
     Pass a dict as `scores` to receive each task's (labels, class scores, class names) for plots."""
@@ -85,7 +86,19 @@ def evaluate_zeroshot(
     r5 = read_five_by_n(root, split)
     names, out = list(PROMPTS), {}
     if len(r5):
-        iv, _ = embed(model, tokenizer, root, r5, resize, crop, batch_size, device, desc="zero-shot 5×N", cache=cache)
+        iv, _ = embed(
+            model,
+            tokenizer,
+            root,
+            r5,
+            resize,
+            crop,
+            batch_size,
+            device,
+            desc="zero-shot 5×N",
+            cache=cache,
+            images=images,
+        )
         ce = class_embeddings(model, tokenizer, PROMPTS, device)
         y = np.array([names.index(c) for c in r5.cls])
         chance = float((np.bincount(y) / len(y)).max())
@@ -100,7 +113,16 @@ def evaluate_zeroshot(
         pos, neg = BINARY_PROMPTS["Pneumonia"]
         ce2 = class_embeddings(model, tokenizer, {"neg": neg, "pos": pos}, device)
         iv2, _ = embed(
-            model, tokenizer, rs.parent, m.assign(text=""), resize, crop, batch_size, device, desc="zero-shot RSNA"
+            model,
+            tokenizer,
+            rs.parent,
+            m.assign(text=""),
+            resize,
+            crop,
+            batch_size,
+            device,
+            desc="zero-shot RSNA",
+            images=images,
         )
         sc = (iv2 @ ce2.T).numpy()
         y2 = m["label:Pneumonia"].astype(float).astype(int).values
