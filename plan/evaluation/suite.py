@@ -367,7 +367,7 @@ def evaluate(
     c = Context(model, tok, root, cfg, device, smoke, out, ro, tune=tune and not tuned_before)
     twin = None
     if baseline and cfg is not None and not published:
-        with torch.random.fork_rng(devices=[]):  # built now, the global random state as if it were built after
+        with torch.random.fork_rng(devices=[]):  # built now, leaving the global random state as it was
             twin = untrained_twin(cfg)
     # the twin reads the same images, and a frozen text encoder gives both models the same BERT outputs: once each
     with share_frozen_outputs(model.text, *([twin.text] if twin is not None else [])):
