@@ -548,14 +548,15 @@ def share_frozen_outputs(*encoders: TextEncoder, max_bytes: int = 2 << 30):
     """Within the block, frozen text encoders with the same BERT weights compute each batch's BERT outputs once and
     reuse them (an evaluation scores a trained model and its untrained twin on the same texts, and a frozen BERT is the
     same in both). Exact: a frozen BERT's outputs are a function of its weights and the batch, both in the key.
-    Encoders that train their BERT are left alone; past `max_bytes` of outputs new batches are computed, not kept; the
-    outputs are dropped when the block ends."""
+    Encoders that train their BERT, or whose BERT no other encoder here shares, are left alone; past `max_bytes` of
+    outputs new batches are computed, not kept; the outputs are dropped when the block ends."""
     from plan.data.dataset import CappedMemo
 
     store = CappedMemo(max_bytes)
-    on = [e for e in encoders if e.frozen]
+    ids = {e: weights_hash(e.bert) for e in encoders if e.frozen}
+    on = [e for e, w in ids.items() if list(ids.values()).count(w) > 1]  # an encoder alone reuses nothing
     for e in on:
-        e.memo = (store, weights_hash(e.bert))
+        e.memo = (store, ids[e])
     try:
         yield store
     finally:

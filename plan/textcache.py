@@ -22,7 +22,7 @@ import torch
 from torch import Tensor
 
 from .data.dataset import Collator
-from .encoders import TextEncoder
+from .encoders import TextEncoder, weights_hash
 
 # %% auto #0
 __all__ = ['text_cache_key', 'TextCacheError', 'TextCache', 'ensure_text_cache', 'CachedCollator']
@@ -30,10 +30,7 @@ __all__ = ['text_cache_key', 'TextCacheError', 'TextCache', 'ensure_text_cache',
 # %% ../nbs/24_textcache.ipynb #8b41429a
 def text_cache_key(encoder: TextEncoder, tokenizer, max_tokens: int, negation: bool = True) -> str:
     "Content hash of the BERT weights, the tokenizer, the token limit and the negation flag."
-    h = hashlib.sha256()
-    for k, v in encoder.bert.state_dict().items():
-        h.update(k.encode())
-        h.update(v.detach().cpu().float().contiguous().numpy().tobytes())
+    h = hashlib.sha256(weights_hash(encoder.bert).encode())
     tj = json.loads(tokenizer.backend_tokenizer.to_str())
     tj.pop("truncation", None), tj.pop("padding", None)  # call state that the tokenizer keeps, not what it is
     h.update(json.dumps(tj, sort_keys=True).encode())
