@@ -270,6 +270,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                            'plan.evaluation.grounding.box_oracle': ( 'grounding.html#box_oracle',
                                                                                      'plan/evaluation/grounding.py'),
                                            'plan.evaluation.grounding.cnr': ('grounding.html#cnr', 'plan/evaluation/grounding.py'),
+                                           'plan.evaluation.grounding.crop_geometry': ( 'grounding.html#crop_geometry',
+                                                                                        'plan/evaluation/grounding.py'),
                                            'plan.evaluation.grounding.evaluate_grounding': ( 'grounding.html#evaluate_grounding',
                                                                                              'plan/evaluation/grounding.py'),
                                            'plan.evaluation.grounding.grounding_controls': ( 'grounding.html#grounding_controls',

@@ -32,10 +32,10 @@ from ..progress import track
 from ..readout import Readout, attention_maps
 
 # %% auto #0
-__all__ = ['MAPS', 'METRICS', 'PRIOR_FRAME', 'TAU_GRID', 'cnr', 'box_mask', 'phrase_cnr', 'miou', 'pointing', 'preprocess',
-           'to_original', 'peak_scaled', 'Protocol', 'Grounder', 'summarize_phrases', 'evaluate_grounding',
-           'box_fraction', 'uniform_miou', 'mask_map', 'mask_scores', 'box_oracle', 'phrase_prior_key',
-           'text_prior_masks', 'text_prior', 'grounding_controls', 'tune_readout']
+__all__ = ['MAPS', 'METRICS', 'PRIOR_FRAME', 'TAU_GRID', 'cnr', 'box_mask', 'phrase_cnr', 'miou', 'pointing', 'crop_geometry',
+           'preprocess', 'to_original', 'peak_scaled', 'Protocol', 'Grounder', 'summarize_phrases',
+           'evaluate_grounding', 'box_fraction', 'uniform_miou', 'mask_map', 'mask_scores', 'box_oracle',
+           'phrase_prior_key', 'text_prior_masks', 'text_prior', 'grounding_controls', 'tune_readout']
 
 # %% ../../nbs/40_grounding.ipynb #887aae6e
 def cnr(hm: np.ndarray, inside: np.ndarray, outside: np.ndarray | None = None) -> float:
@@ -90,17 +90,22 @@ def pointing(hm: np.ndarray, boxes: list) -> float:
     return float(any(box_mask(hm.shape, b)[i] for b in boxes))
 
 # %% ../../nbs/40_grounding.ipynb #dbf969f1
+def crop_geometry(shape: tuple[int, int], resize: int = 512, crop: int = 480) -> tuple:
+    "The geometry `preprocess` gives an image of `shape` (H, W): (scale, top, left, crop, H, W)."
+    H, W = shape
+    s = resize / min(H, W)
+    return s, (round(H * s) - crop) // 2, (round(W * s) - crop) // 2, crop, H, W
+
+
 def preprocess(img01: torch.Tensor, resize: int = 512, crop: int = 480) -> tuple[torch.Tensor, tuple]:
     "Min–max, resize short side, centre crop. Returns the network input [1, 1, crop, crop] and the crop geometry."
     x = img01.reshape(1, 1, *img01.shape[-2:]).float()
     x = (x - x.min()) / (x.max() - x.min()).clamp(min=1e-8)
-    H, W = x.shape[-2:]
-    s = resize / min(H, W)
-    h, w = round(H * s), round(W * s)
-    x = F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False, antialias=True)
-    i, j = (h - crop) // 2, (w - crop) // 2
+    geom = crop_geometry(tuple(x.shape[-2:]), resize, crop)
+    s, i, j, _, H, W = geom
+    x = F.interpolate(x, size=(round(H * s), round(W * s)), mode="bilinear", align_corners=False, antialias=True)
     x = x[..., i : i + crop, j : j + crop]
-    return (x - MEAN) / STD, (s, i, j, crop, H, W)
+    return (x - MEAN) / STD, geom
 
 # %% ../../nbs/40_grounding.ipynb #0b6ddfcf
 def to_original(
@@ -251,15 +256,13 @@ class Grounder:
         "A feature-grid map in the image's original pixels (blurred, resized, NaN outside the crop)."
         return to_original(grid_map, geom, self.protocol.sigma, mode=self.protocol.resample)
 
-    def scored(self, r: dict, geom: tuple, ro: Readout) -> dict:
+    def scored(self, r: dict, geom: tuple, ro: Readout, phrase: bool = True) -> dict:
         """The maps as the protocol scores them: `phrase` (phrase–patch cosines) as they come; `native` scaled to max 1
         *after* the blur (mIoU's thresholds are then fractions of its peak as scored; the blur lowers a sharp peak),
-        except where the native read-out is the phrase map itself."""
+        except where the native read-out is the phrase map itself. `phrase=False`: the native map alone."""
         native = self.original(r["native"], geom)
-        return {
-            "native": native if ro.kind == "phrase" else peak_scaled(native),
-            "phrase": self.original(r["phrase"], geom),
-        }
+        out = {"native": native if ro.kind == "phrase" else peak_scaled(native)}
+        return out | ({"phrase": self.original(r["phrase"], geom)} if phrase else {})
 
     @torch.no_grad()
     def maps(self, key: str, img01: torch.Tensor, phrase: str, ro: Readout, on: tuple | None = None) -> dict:
@@ -357,15 +360,12 @@ def box_fraction(hm: np.ndarray, boxes: list) -> float:
 def uniform_miou(
     data_root: str | Path, thresholds=(0.1, 0.2, 0.3, 0.4, 0.5), limit: int | None = None, split: str = "test"
 ) -> float:
-    "mIoU of a map that is 1 everywhere, aggregated as `evaluate_grounding` does (mean over categories)."
-    from PIL import Image
-
-    root = Path(data_root)
-    man, groups = _phrases(root, limit, split)
+    """mIoU of a map that is 1 everywhere, aggregated as `evaluate_grounding` does (mean over categories), on each
+    image's size as `grounding.csv` records it (the cached image's, which its boxes are in)."""
+    _, groups = _phrases(Path(data_root), limit, split)
     rows = []
-    for (key, _), d in groups:
-        with Image.open(root / man.loc[key, "image"]) as im:
-            w, h = im.size
+    for _, d in groups:
+        h, w = int(d.height.iloc[0]), int(d.width.iloc[0])
         rows.append((d.category.iloc[0], miou(np.ones((h, w)), list(zip(d.x, d.y, d.w, d.h)), thresholds)))
     return float(pd.DataFrame(rows, columns=["category", "miou"]).groupby("category").miou.mean().mean())
 
@@ -379,7 +379,7 @@ def mask_map(mask: np.ndarray, grid: int, p: Protocol) -> np.ndarray:
     covers, then blurred, resized and scaled to max 1 exactly as a model's native map."""
     m = torch.from_numpy(np.asarray(mask, np.float32))
     H, W = m.shape
-    _, geom = preprocess(m, p.resize, p.crop)
+    geom = crop_geometry((H, W), p.resize, p.crop)
     s, i, j = geom[:3]
     up = F.interpolate(m[None, None], size=(round(H * s), round(W * s)), mode="area")[
         ..., i : i + p.crop, j : j + p.crop
@@ -395,18 +395,26 @@ def mask_scores(
     protocol: Protocol | None = None,
     limit: int | None = None,
     per_phrase: bool = False,  # also return the per-phrase table
+    key_fn=None,  # (phrase, rows, (H, W)) → a key: phrases with equal keys get `mask_fn`'s map once
 ) -> dict | tuple[dict, pd.DataFrame]:
     """Score, for every phrase of the split, the map `mask_map(mask_fn(phrase rows, (H, W)))` against its boxes, as
     `evaluate_grounding` scores a model's map; summarised per category like it."""
     p = protocol or Protocol()
     _, groups = _phrases(Path(data_root), limit, p.split)
-    rows = []
+    rows, maps = [], {}
     for (key, phrase), d in groups:
         shape = int(d.height.iloc[0]), int(d.width.iloc[0])
-        m = mask_fn(phrase, d, shape)
+        mk = key_fn(phrase, d, shape) if key_fn else None
+        if mk is None or mk not in maps:
+            m = mask_fn(phrase, d, shape)
+            hm = None if m is None else mask_map(m, grid, p)
+            if mk is not None:
+                maps[mk] = hm
+        else:
+            hm = maps[mk]
         row = dict(key=key, phrase=phrase, category=d.category.iloc[0])
-        if m is not None:
-            row |= {f"{k}_map": v for k, v in _score(mask_map(m, grid, p), list(zip(d.x, d.y, d.w, d.h)), p).items()}
+        if hm is not None:
+            row |= {f"{k}_map": v for k, v in _score(hm, list(zip(d.x, d.y, d.w, d.h)), p).items()}
         rows.append(row)
     df = pd.DataFrame(rows)
     summary = {k.replace("_map", ""): v for k, v in summarize_phrases(df, ("map",)).items()}
@@ -426,20 +434,34 @@ def phrase_prior_key(category: str, phrase: str) -> tuple[str, tuple[str, ...]]:
     return category, tuple(sorted(location_words(phrase)))
 
 # %% ../../nbs/40_grounding.ipynb #642362ed
+_PRIORS: dict = {}  # text_prior_masks per (grounding.csv, its size and time, split): the test and shift controls share it
+
+
 def text_prior_masks(data_root: str | Path, split: str = "train") -> dict:
     """The mean box mask (on a `PRIOR_FRAME` square) of the `split` phrases per (category, location words), per
     category, and over all: the place a phrase's words alone predict, learned from boxes that no method trains on."""
+    path = (Path(data_root) / "grounding.csv").resolve()
+    st = path.stat() if path.exists() else None
+    memo = (str(path), st and st.st_size, st and st.st_mtime_ns, split)
+    if st is not None and memo in _PRIORS:
+        return _PRIORS[memo]
     g = read_grounding(Path(data_root), split)
     acc: dict = {}
     for (key, phrase), d in g.groupby(["key", "phrase"], sort=True):
         H, W = int(d.height.iloc[0]), int(d.width.iloc[0])
         m = _union(d, (H, W)).astype(np.float32)
-        m = F.interpolate(torch.from_numpy(m)[None, None], size=(PRIOR_FRAME, PRIOR_FRAME), mode="area")[0, 0].numpy()
+        if (H, W) != (PRIOR_FRAME, PRIOR_FRAME):  # (area resampling to its own size is the identity)
+            m = F.interpolate(torch.from_numpy(m)[None, None], size=(PRIOR_FRAME,) * 2, mode="area")[0, 0].numpy()
         cat, loc = phrase_prior_key(d.category.iloc[0], phrase)
         for k in ((cat, loc), (cat, None), (None, None)):
             s, n = acc.get(k, (0.0, 0))
             acc[k] = (s + m, n + 1)
-    return {k: s / n for k, (s, n) in acc.items()}
+    out = {k: s / n for k, (s, n) in acc.items()}
+    for m in out.values():
+        m.setflags(write=False)  # shared between calls: read only
+    _PRIORS.clear()  # one data folder's masks at a time
+    _PRIORS[memo] = out
+    return out
 
 # %% ../../nbs/40_grounding.ipynb #2d688341
 def text_prior(
@@ -460,14 +482,17 @@ def text_prior(
     if not priors:
         return ({}, pd.DataFrame()) if per_phrase else {}
 
-    def fn(phrase, d, shape):
+    def which(phrase, d, shape):  # the prior a phrase gets, and its image size: equal keys, equal maps
         cat, loc = phrase_prior_key(d.category.iloc[0], phrase)
-        m = priors.get((cat, loc), priors.get((cat, None), priors.get((None, None))))
-        return F.interpolate(torch.from_numpy(m)[None, None], size=shape, mode="bilinear", align_corners=False)[
+        return next(k for k in ((cat, loc), (cat, None), (None, None)) if k in priors), shape
+
+    def fn(phrase, d, shape):
+        m = priors[which(phrase, d, shape)[0]]
+        return F.interpolate(torch.tensor(m)[None, None], size=shape, mode="bilinear", align_corners=False)[
             0, 0
         ].numpy()
 
-    return mask_scores(data_root, fn, grid, protocol, limit, per_phrase)
+    return mask_scores(data_root, fn, grid, protocol, limit, per_phrase, key_fn=which)
 
 # %% ../../nbs/40_grounding.ipynb #b2b10fd4
 def grounding_controls(
@@ -479,11 +504,13 @@ def grounding_controls(
     p = protocol or Protocol()
     root = Path(data_root)
     man, groups = _phrases(root, limit, p.split)
-    rows = []
+    rows, region = [], {}
     for (key, _), d in groups:
         shape = int(d.height.iloc[0]), int(d.width.iloc[0])
-        _, geom = preprocess(torch.zeros(shape), p.resize, p.crop)
-        hm = to_original(np.ones((grid, grid)), geom, p.sigma, mode=p.resample)  # the scored region: NaN outside
+        if shape not in region:  # the scored region: NaN outside
+            geom = crop_geometry(shape, p.resize, p.crop)
+            region[shape] = to_original(np.ones((grid, grid)), geom, p.sigma, mode=p.resample)
+        hm = region[shape]
         rows.append(dict(category=d.category.iloc[0], frac=box_fraction(hm, list(zip(d.x, d.y, d.w, d.h)))))
     chance = pd.DataFrame(rows).groupby("category").frac.mean() if rows else pd.Series(dtype=float)
     return dict(
@@ -525,7 +552,7 @@ def tune_readout(
         fi, geom = gr.image(key, load_cached(root / man.loc[key, "image"])[0])
         ft, boxes = gr.text(phrase), list(zip(d.x, d.y, d.w, d.h))
         for i, ro in enumerate(cands):
-            hm = gr.scored(gr.grid_maps(fi, ft, ro), geom, ro)["native"]
+            hm = gr.scored(gr.grid_maps(fi, ft, ro), geom, ro, phrase=False)["native"]
             rows.append(dict(cand=i, category=d.category.iloc[0], cnr=phrase_cnr(hm, boxes, p.multibox)))
     df = pd.DataFrame(rows).groupby(["cand", "category"]).cnr.mean().groupby("cand").mean()
     table = pd.DataFrame([dict(tau=c.tau, rho=c.rho, val_cnr=float(df[i])) for i, c in enumerate(cands)])
