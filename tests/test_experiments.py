@@ -66,7 +66,9 @@ def test_main_job_smoke(tmp_path):
     assert g["protocol"]["multibox"] == "vios_compat" and g["protocol"]["n_phrases"] > 0
     assert g["protocol"]["readout"]["steps"] == 3  # the run's own read-out
     assert 0 <= g["cnr_phrase"] and 0 <= g["miou_native"] <= 1 and "grounding" in m["untrained"]
-    assert {"text_prior", "oracle", "flat", "chance"} <= set(g["controls"]) and "pointing_native_shuffled" in g
+    assert {"text_prior", "one_map", "oracle", "flat", "chance"} <= set(
+        g["controls"]
+    ) and "pointing_native_shuffled" in g
     assert 0 <= m["retrieval"]["precision_i2t@1"] <= 1 and 0 <= m["zeroshot"]["5x200"]["acc"] <= 1
     assert 0 <= m["probe"]["rsna_pneumonia"]["auroc@1"] <= 1 and m["probe"]["chexpert5"]["n_train"] > 0
     d = m["detection"]

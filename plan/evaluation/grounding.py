@@ -471,10 +471,11 @@ def text_prior(
     limit: int | None = None,
     prior_split="train",
     per_phrase: bool = False,  # also return the per-phrase table (which phrases the words alone place right)
+    words: bool = True,  # False: one map for every phrase, the mean training box of all phrases
 ) -> dict | tuple[dict, pd.DataFrame]:
     """The text-prior control: each phrase's map is the mean training box mask of phrases with the same finding and
     location words (else the same finding, else all), no image used, scored as a model's map. A method's grounding is
-    read against it."""
+    read against it. `words=False` reads no word either: what one map scores where findings usually are."""
     try:
         priors = text_prior_masks(data_root, prior_split)
     except DataError:  # no training boxes: no prior to compare with
@@ -483,7 +484,7 @@ def text_prior(
         return ({}, pd.DataFrame()) if per_phrase else {}
 
     def which(phrase, d, shape):  # the prior a phrase gets, and its image size: equal keys, equal maps
-        cat, loc = phrase_prior_key(d.category.iloc[0], phrase)
+        cat, loc = phrase_prior_key(d.category.iloc[0], phrase) if words else (None, None)
         return next(k for k in ((cat, loc), (cat, None), (None, None)) if k in priors), shape
 
     def fn(phrase, d, shape):
@@ -499,7 +500,8 @@ def grounding_controls(
     data_root: str | Path, grid: int, protocol: Protocol | None = None, limit: int | None = None
 ) -> dict:
     """The controls every grounding table carries (the model's own shuffled-image control comes with its scores):
-    `text_prior` (the phrase's words alone), `oracle` (its true boxes on the model's grid), `flat` (a map of ones:
+    `text_prior` (the phrase's words alone), `one_map` (the same map, the mean training box, for every phrase),
+    `oracle` (its true boxes on the model's grid), `flat` (a map of ones:
     mIoU's floor; CNR 0) and `chance` (pointing at a random pixel: the boxes' area fraction)."""
     p = protocol or Protocol()
     root = Path(data_root)
@@ -515,6 +517,7 @@ def grounding_controls(
     chance = pd.DataFrame(rows).groupby("category").frac.mean() if rows else pd.Series(dtype=float)
     return dict(
         text_prior=text_prior(root, grid, p, limit),
+        one_map=text_prior(root, grid, p, limit, words=False),
         oracle=box_oracle(root, grid, p, limit),
         flat=dict(miou=uniform_miou(root, p.thresholds, limit, p.split), cnr=0.0, pointing=float(chance.mean())),
         chance=dict(pointing=float(chance.mean()), pointing_per_category=chance.round(4).to_dict()),

@@ -82,7 +82,7 @@ def _chance(label: str, m: dict) -> float:
 
 def headline(m: dict, digits: int = 3):
     """Trained vs its controls, for the metrics present in `m`: the untrained model (same architecture), its own map
-    on a shuffled image, the text prior, chance (or the flat map), the box oracle."""
+    on a shuffled image, the text prior, one map for every phrase, chance (or the flat map), the box oracle."""
     import pandas as pd
 
     rows = []
@@ -95,17 +95,18 @@ def headline(m: dict, digits: int = 3):
             met, name = path[1].split("_", 1)
             row["shuffled image"] = metric(m, ("grounding", f"{met}_{name}_shuffled"))
             row["text prior"] = metric(m, ("grounding", "controls", "text_prior", met))
+            row["one map for all"] = metric(m, ("grounding", "controls", "one_map", met))
             row["box oracle"] = metric(m, ("grounding", "controls", "oracle", met))
         row["chance"] = _chance(label, m)
         rows.append(row)
-    cols = ["trained", "untrained", "shuffled image", "text prior", "chance", "box oracle"]
+    cols = ["trained", "untrained", "shuffled image", "text prior", "one map for all", "chance", "box oracle"]
     df = pd.DataFrame(rows).set_index("metric")
     return df.reindex(columns=[c for c in cols if c in df]).round(digits)
 
 # %% ../../nbs/45_evaluate.ipynb #45c0e001
 def controls_table(m: dict, met: str = "pointing", name: str = "native"):
     """Per category (and their mean): the trained model's `name` map, the same on a shuffled image, the untrained model,
-    the text prior, chance (pointing) and the box oracle, for metric `met` (cnr | miou | pointing)."""
+    the text prior, one map for every phrase, chance (pointing) and the box oracle, for metric `met` (cnr | miou | pointing)."""
     import pandas as pd
 
     g, u = m.get("grounding", {}), m.get("untrained", {}).get("grounding", {})
@@ -115,6 +116,7 @@ def controls_table(m: dict, met: str = "pointing", name: str = "native"):
         "shuffled image": g.get(f"{met}_{name}_shuffled_per_category", {}),
         "untrained": u.get(f"{met}_{name}_per_category", {}),
         "text prior": c.get("text_prior", {}).get(f"{met}_per_category", {}),
+        "one map for all": c.get("one_map", {}).get(f"{met}_per_category", {}),
         "chance": c.get("chance", {}).get("pointing_per_category", {}) if met == "pointing" else {},
         "box oracle": c.get("oracle", {}).get(f"{met}_per_category", {}),
     }
