@@ -300,13 +300,14 @@ def render(
     img = img * (1 - hsoft) + (0.58 + 0.05 * rng.random()) * hsoft
     # ribs: posterior arcs over each hemithorax, clavicles
     ribs = np.zeros((S, S), np.float32)
+    au = np.abs(u)
     for k in range(9):
         v0 = -0.85 + k * 0.155
-        arc = v0 + 0.22 * (np.abs(u) - 0.1) ** 2 - 0.05 * np.abs(u)
-        ribs += np.exp(-(((v - arc) / 0.022) ** 2)) * ((np.abs(u) > 0.09) & (np.abs(u) < 1.0))
+        arc = v0 + 0.22 * (au - 0.1) ** 2 - 0.05 * au
+        _add_band(ribs, v - arc, 0.022, (au > 0.09) & (au < 1.0))
     for sgn in (-1, 1):
         cl = -0.82 - 0.09 * (sgn * u - 0.15)
-        ribs += 1.4 * np.exp(-(((v - cl) / 0.028) ** 2)) * ((sgn * u > 0.1) & (sgn * u < 0.78))
+        _add_band(ribs, v - cl, 0.028, (sgn * u > 0.1) & (sgn * u < 0.78), 1.4)
     img += 0.07 * ribs * body
     noise = float(rng.uniform(*st["noise"]))
     geo = dict(u=u, v=v, lungs=lungs, heart=heart, lv=(lv0, lv1), S=S, half=half, noise=noise)
@@ -323,6 +324,14 @@ def render(
     marker = "R" if rng.random() < 0.5 else "L"
     _burn_marker(img, marker, S, rng)
     return Phantom(img, lungs, findings, marker, view, noise)
+
+
+def _add_band(acc: np.ndarray, d: np.ndarray, w: float, keep: np.ndarray, scale: float | None = None):
+    """`acc += [scale *] exp(-(d / w)²) * keep`, evaluated only where the float32 exponential is not exactly 0
+    (|d| < 10.3 w): the same bytes as the whole-image expression, at a fraction of the cost of a thin band."""
+    near = np.abs(d) < 10.3 * w
+    term = np.exp(-((d[near] / w) ** 2))
+    acc[near] += (term if scale is None else scale * term) * keep[near]
 
 
 def _burn_marker(img, marker, S, rng):
