@@ -93,6 +93,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'plan.data.dicom.read_dicom': ('dicom.html#read_dicom', 'plan/data/dicom.py')},
             'plan.data.phantom': { 'plan.data.phantom.Finding': ('phantom.html#finding', 'plan/data/phantom.py'),
                                    'plan.data.phantom.Phantom': ('phantom.html#phantom', 'plan/data/phantom.py'),
+                                   'plan.data.phantom._add_band': ('phantom.html#_add_band', 'plan/data/phantom.py'),
                                    'plan.data.phantom._amplitude': ('phantom.html#_amplitude', 'plan/data/phantom.py'),
                                    'plan.data.phantom._blob': ('phantom.html#_blob', 'plan/data/phantom.py'),
                                    'plan.data.phantom._burn_marker': ('phantom.html#_burn_marker', 'plan/data/phantom.py'),

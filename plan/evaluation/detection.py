@@ -3,10 +3,12 @@ of the training images; mAP over IoU 0.4–0.75 (step 0.05) as in MGCA.
 
 The detector is torchvision's `FasterRCNN` (RPN + RoIAlign box head) on one feature map: the backbone stage the model
 aligns words to (`model.local_stage`: ResNet's stride-16 `layer3` in the `paper` preset, the C4 design of the original
-Faster R-CNN), with BatchNorm statistics
-frozen as torchvision does for detection. Images are the cached radiographs at their cached size; training uses the
-images that have boxes (pneumonia positives), as detection fine-tuning on RSNA usually does. Each fraction is a
-seeded subset; small fractions get at least `min_steps` optimiser steps (else 1 % would be a handful of steps).
+Faster R-CNN), with BatchNorm statistics frozen as torchvision does for detection. Images are the cached radiographs
+at their cached size (or `size`). As in the RSNA protocol, images without pneumonia stay in both splits: a box on one
+of them is a false positive. Each fraction is a seeded subset; small fractions get at least `min_steps` optimiser
+steps (else 1 % would be a handful of steps). A fraction whose subset has fewer than `min_images` images is not
+fine-tuned: one image, or twelve, trains no detector, and a number from it would read as a result. It is listed under
+`skipped_fractions` with the reason; the whole training set is always scored.
 
 mAP: COCO-style matching (detections by descending score, each to the unmatched ground-truth box of highest IoU at
 or above the threshold), 101-point interpolated precision, at IoU 0.40, 0.45, …, 0.75, averaged. Checked against
@@ -192,10 +194,11 @@ def evaluate_detection(
     device: str = "cpu",
     limit: int | None = None,
     size: int = 0,
+    min_images: int = 16,  # a fraction with fewer training images is skipped (listed, not scored)
 ) -> dict:
     """Fine-tune a detector per label fraction on `root/rsna` (detection.csv boxes) and report mAP over IoU 0.4–0.75
-    on its test images with boxes. `limit`: images per split (tests); `size`: the detector's input side (0: the
-    cached images')."""
+    on its test images. `limit`: images per split (tests); `size`: the detector's input side (0: the cached images');
+    `min_images`: the fewest training images a fraction needs to be scored."""
     rs = Path(root) / "rsna"
     if not (rs / "detection.csv").exists():
         raise FileNotFoundError(
@@ -219,12 +222,18 @@ def evaluate_detection(
         "n_train_positive": int(tr.key.isin(pos).sum()),
         "n_test_positive": int(te.key.isin(pos).sum()),
         "image_size": size,
-        "fractions": list(fracs),
+        "fractions": [],  # the scored ones
+        "skipped_fractions": {},
     }
     gts = [b.numpy() for _, b in test]
     for f in fracs:
+        n = max(1, int(round(f * len(train))))
+        if n < min(min_images, len(train)):
+            out["skipped_fractions"][f"{f:g}"] = f"{n} training image(s), fewer than min_images={min_images}"
+            continue
+        out["fractions"].append(f)
         rng = np.random.default_rng(seed)
-        sub = sorted(rng.permutation(len(train))[: max(1, int(round(f * len(train))))].tolist())
+        sub = sorted(rng.permutation(len(train))[:n].tolist())
         steps = max(min_steps, math.ceil(epochs * len(sub) / batch_size))
         det = finetune_detector(model.image, [train[i] for i in sub], size, steps, batch_size, seed=seed, device=device)
         preds = predict(det, [x for x, _ in test], device=device)
