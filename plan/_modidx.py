@@ -227,6 +227,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                           'plan/evaluation/diagnostics.py'),
                                              'plan.evaluation.diagnostics.gradient_shares': ( 'diagnostics.html#gradient_shares',
                                                                                               'plan/evaluation/diagnostics.py'),
+                                             'plan.evaluation.diagnostics.prompt_neighbours': ( 'diagnostics.html#prompt_neighbours',
+                                                                                                'plan/evaluation/diagnostics.py'),
                                              'plan.evaluation.diagnostics.step_scores': ( 'diagnostics.html#step_scores',
                                                                                           'plan/evaluation/diagnostics.py'),
                                              'plan.evaluation.diagnostics.word_role': ( 'diagnostics.html#word_role',

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import torch
+import torch.nn.functional as F
 
 from ..config import ExperimentConfig, StageConfig
 from ..data.dataset import Collator, CXRDataset, to_device
@@ -29,7 +30,8 @@ from ..readout import Readout
 from ..train import EpochBatches, build
 
 # %% auto #0
-__all__ = ['FINDING_WORDS', 'LOCATION_WORDS', 'step_scores', 'word_role', 'alpha_table', 'alpha_summary', 'gradient_shares']
+__all__ = ['FINDING_WORDS', 'LOCATION_WORDS', 'step_scores', 'word_role', 'alpha_table', 'alpha_summary', 'prompt_neighbours',
+           'gradient_shares']
 
 # %% ../../nbs/46_diagnostics.ipynb #295dc914
 def step_scores(
@@ -109,6 +111,56 @@ def alpha_summary(t: pd.DataFrame) -> pd.DataFrame:
     words = per["words"].div(per["words"].sum(axis=1), axis=0).mean()
     alpha = per["alpha"].div(per["alpha"].sum(axis=1), axis=0).mean()
     return pd.DataFrame({"share of content words": words, "share of α": alpha, "α / uniform": alpha / words})
+
+# %% ../../nbs/46_diagnostics.ipynb #c1a9e5d3
+@torch.no_grad()
+def prompt_neighbours(
+    model: DualEncoder,
+    tokenizer,
+    root: str | Path,
+    prompts: dict[str, list[str]] | None = None,  # class -> prompts; default: `plan.evaluation.zeroshot.PROMPTS`
+    split: str = "train",  # the manifest's split whose reports are searched
+    k: int | None = None,  # reports per class; default: a tenth of the split's
+    batch_size: int = 64,
+    device: str = "cpu",
+) -> pd.DataFrame:
+    """One row per class: among the `k` reports of `split` nearest to the class's prompt embedding, the share labelled
+    positive for each class (`states <class>`) and the share that deny the row's own class (`denies own class`, beside
+    its rate over every report of the split); the last row, `all reports`, holds each class's rate over the split."""
+    from plan.data.cache import read_manifest
+    from plan.evaluation.zeroshot import PROMPTS, class_embeddings
+
+    prompts = prompts or PROMPTS
+    man = read_manifest(root)
+    man = man[(man.split == split) & (man.text != "")]
+    if not len(man):
+        raise ValueError(f"{root}: no reports in split {split!r}")
+    model = model.eval().to(device)
+    col = Collator(tokenizer)
+    texts = man.text.tolist()
+    emb = torch.cat(
+        [
+            F.normalize(
+                model.encode_text(to_device(col.tokenize(texts[s : s + batch_size]), device)).glob.float(), dim=-1
+            )
+            for s in range(0, len(texts), batch_size)
+        ]
+    ).cpu()
+    sim = emb @ class_embeddings(model, tokenizer, prompts, device).T  # [reports, classes]
+    k = min(k or max(1, len(texts) // 10), len(texts))
+    rows = []
+    for j, c in enumerate(prompts):
+        near = man.iloc[torch.topk(sim[:, j], k).indices.numpy()]
+        row = {f"states {d}": float((near[f"label:{d}"] == 1).mean()) for d in prompts if f"label:{d}" in near}
+        has = f"label:{c}" in near
+        row["denies own class"] = float((near[f"label:{c}"] == 0).mean()) if has else float("nan")
+        row["denies own class, all reports"] = float((man[f"label:{c}"] == 0).mean()) if has else float("nan")
+        rows.append(dict(prompt=c, **row))
+    base = {f"states {d}": float((man[f"label:{d}"] == 1).mean()) for d in prompts if f"label:{d}" in man}
+    rows.append(dict(prompt="all reports", **base))
+    out = pd.DataFrame(rows).set_index("prompt")
+    out.attrs["k"] = k  # the neighbours per class
+    return out
 
 # %% ../../nbs/46_diagnostics.ipynb #75bf8396
 def _group(name: str) -> str:
