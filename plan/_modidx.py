@@ -78,6 +78,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                    'plan.data.dataset.Collator': ('dataset.html#collator', 'plan/data/dataset.py'),
                                    'plan.data.dataset.Collator.__call__': ('dataset.html#collator.__call__', 'plan/data/dataset.py'),
                                    'plan.data.dataset.Collator.__init__': ('dataset.html#collator.__init__', 'plan/data/dataset.py'),
+                                   'plan.data.dataset.Collator.length_batches': ( 'dataset.html#collator.length_batches',
+                                                                                  'plan/data/dataset.py'),
                                    'plan.data.dataset.Collator.tokenize': ('dataset.html#collator.tokenize', 'plan/data/dataset.py'),
                                    'plan.data.dataset.load_cached': ('dataset.html#load_cached', 'plan/data/dataset.py'),
                                    'plan.data.dataset.nbytes': ('dataset.html#nbytes', 'plan/data/dataset.py'),

@@ -455,9 +455,20 @@ class TextEncoder(nn.Module):
         return not any(p.requires_grad for p in self.bert.parameters())
 
     def hidden(
-        self, input_ids: Tensor, attention_mask: Tensor, word_index: Tensor, n_words: Tensor
+        self,
+        input_ids: Tensor,
+        attention_mask: Tensor,
+        word_index: Tensor,
+        n_words: Tensor,
+        attn_width: int = 0,  # > 0: the heads' mean of the [CLS] attention is taken on this many token columns
     ) -> dict[str, Tensor]:  # words_h [B, M, H] (sub-words summed), attn [B, M], cls_h [B, H]
-        "The BERT part: word vectors before the heads, last-layer [CLS] attention per word, the [CLS] vector."
+        """The BERT part: word vectors before the heads, last-layer [CLS] attention per word, the [CLS] vector.
+
+        How far a batch is padded changes a text's outputs at float rounding at most: BERT's softmax may sum a
+        padded row in another order (MiniLM's vectors of the default's reports come out bitwise the same), and the
+        heads' mean of the attention runs in a layout that follows the token count. `attn_width` fixes the latter
+        (zero columns up to the width): a batch of short texts then gets the attention it would get padded to
+        `attn_width` tokens (`plan.textcache` batches texts by length)."""
         out = self.bert(
             input_ids=input_ids,
             attention_mask=attention_mask,
@@ -465,8 +476,9 @@ class TextEncoder(nn.Module):
             output_hidden_states=self.layers > 1,
         )
         h = out.last_hidden_state if self.layers == 1 else torch.stack(out.hidden_states[-self.layers :]).sum(0)
-        cls_att = out.attentions[-1][:, :, 0, :].mean(1)  # [B, T] attention of [CLS] to each token
+        att = out.attentions[-1][:, :, 0, :]  # [B, heads, T] attention of [CLS] to each token
         B, T, H = h.shape
+        cls_att = F.pad(att, (0, attn_width - T)).mean(1)[:, :T] if attn_width > T else att.mean(1)  # [B, T]
         M = max(int(n_words.max()), 1)
         idx = word_index.clamp(min=0)
         valid = (word_index >= 0).to(h.dtype)

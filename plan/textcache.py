@@ -64,27 +64,25 @@ class TextCache:
     @classmethod
     @torch.no_grad()
     def build(cls, encoder: TextEncoder, collator: Collator, texts, batch_size: int = 64, key: str = "") -> TextCache:
-        "Run the frozen `encoder` once over the distinct `texts`."
+        """Run the frozen `encoder` once over the distinct `texts`, in batches of texts of similar length (less
+        padding); each text's values are those of a batch padded to the collator's token limit."""
         uniq = list(dict.fromkeys(str(x) for x in texts))
         dev = next(encoder.parameters()).device
         was = encoder.training
         encoder.eval()
-        words, attn, stop, cls_, sep_, lens = [], [], [], [], [], []
-        for s in range(0, len(uniq), batch_size):
-            b = collator.tokenize(uniq[s : s + batch_size])
-            h = encoder.hidden(*(b[k].to(dev) for k in ("input_ids", "attention_mask", "word_index", "n_words")))
-            for i, n in enumerate(b["n_words"].tolist()):
-                words.append(h["words_h"][i, :n].float().cpu())
-                attn.append(h["attn"][i, :n].float().cpu())
-                stop.append(b["stop"][i, :n])
-                lens.append(n)
-            cls_.append(h["cls_h"].float().cpu())
-            sep_.append(h["sep_h"].float().cpu())
+        row: list = [None] * len(uniq)  # per text: words, attn, stop, cls, sep
+        for idx in collator.length_batches(uniq, batch_size):
+            b = collator.tokenize([uniq[i] for i in idx])
+            args = (b[k].to(dev) for k in ("input_ids", "attention_mask", "word_index", "n_words"))
+            h = {k: v.float().cpu() for k, v in encoder.hidden(*args, attn_width=collator.max_tokens).items()}
+            for j, (i, n) in enumerate(zip(idx, b["n_words"].tolist())):
+                row[i] = (h["words_h"][j, :n], h["attn"][j, :n], b["stop"][j, :n], h["cls_h"][j], h["sep_h"][j])
         encoder.train(was)
-        off = torch.zeros(len(lens) + 1, dtype=torch.long)
-        off[1:] = torch.tensor(lens).cumsum(0)
-        t = dict(words=torch.cat(words), attn=torch.cat(attn), stop=torch.cat(stop), offsets=off, cls=torch.cat(cls_))
-        t["sep"] = torch.cat(sep_)
+        words, attn, stop, cls_, sep_ = zip(*row)
+        off = torch.zeros(len(row) + 1, dtype=torch.long)
+        off[1:] = torch.tensor([len(w) for w in words]).cumsum(0)
+        t = dict(words=torch.cat(words), attn=torch.cat(attn), stop=torch.cat(stop), offsets=off)
+        t["cls"], t["sep"] = torch.stack(cls_), torch.stack(sep_)
         return cls(t, [_text_id(x) for x in uniq], key)
 
     def batch(self, texts: list[str]) -> dict[str, Tensor]:

@@ -90,12 +90,18 @@ def embed(
         ds = CXRDataset(
             root, split=None, resize=resize, crop=crop, augment=False, manifest=todo.assign(split="all"), images=images
         )
-        col = Collator(tokenizer, max_tokens)
+        iv = []
         for s in track(range(0, len(ds), batch_size), desc, unit="batch"):
-            b = to_device(col([ds[i] for i in range(s, min(s + batch_size, len(ds)))]), device)
-            iv, tv = model.encode_image(b["image"]).glob.float().cpu(), model.encode_text(b).glob.float().cpu()
-            for j, (k, t) in enumerate(zip(todo.key.iloc[s : s + len(iv)], todo.text.iloc[s : s + len(iv)])):
-                cache[(str(root), k, t)] = (iv[j], tv[j])
+            x = torch.stack([ds[i]["image"] for i in range(s, min(s + batch_size, len(ds)))])
+            iv.append(model.encode_image(x.to(device)).glob.float().cpu())
+        texts = todo.text.astype(str).tolist()
+        col, tv = Collator(tokenizer, max_tokens), [None] * len(texts)
+        for idx in track(col.length_batches(texts, batch_size), f"{desc} (texts)", unit="batch"):  # less padding
+            g = model.encode_text(to_device(col.tokenize([texts[i] for i in idx]), device)).glob.float().cpu()
+            for j, i in enumerate(idx):
+                tv[i] = g[j]
+        for k, t, im, tx in zip(todo.key, todo.text, torch.cat(iv), tv):
+            cache[(str(root), k, t)] = (im, tx)
     if not ids:
         return torch.zeros(0, model.cfg.embed_dim), torch.zeros(0, model.cfg.embed_dim)
     return torch.stack([cache[i][0] for i in ids]), torch.stack([cache[i][1] for i in ids])
