@@ -79,8 +79,10 @@ def phrase_cnr(hm: np.ndarray, boxes: list, mode: str = "per_box") -> float:
 def miou(hm: np.ndarray, boxes: list, thresholds=(0.1, 0.2, 0.3, 0.4, 0.5)) -> float:
     "IoU of the union of boxes with `hm > t`, mean over thresholds (NaN counts as below)."
     gt = np.logical_or.reduce([box_mask(hm.shape, b) for b in boxes])
-    h = np.nan_to_num(hm, nan=-np.inf)
-    ious = [((h > t) & gt).sum() / max(((h > t) | gt).sum(), 1) for t in thresholds]
+    inside, n_gt = hm[gt], int(gt.sum())  # NaN > t is False: below every threshold
+    inter = [int((inside > t).sum()) for t in thresholds]
+    # |A ∪ G| = |A| + |G| − |A ∩ G|
+    ious = [i / max(int((hm > t).sum()) + n_gt - i, 1) for t, i in zip(thresholds, inter)]
     return float(np.mean(ious))
 
 
