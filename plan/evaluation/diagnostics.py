@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pandas as pd
 import torch
-import torch.nn.functional as F
 
 from ..config import ExperimentConfig, StageConfig
 from ..data.dataset import Collator, CXRDataset, to_device
@@ -128,6 +127,7 @@ def prompt_neighbours(
     positive for each class (`states <class>`) and the share that deny the row's own class (`denies own class`, beside
     its rate over every report of the split); the last row, `all reports`, holds each class's rate over the split."""
     from plan.data.cache import read_manifest
+    from plan.evaluation.retrieval import text_embeddings
     from plan.evaluation.zeroshot import PROMPTS, class_embeddings
 
     prompts = prompts or PROMPTS
@@ -135,17 +135,8 @@ def prompt_neighbours(
     man = man[(man.split == split) & (man.text != "")]
     if not len(man):
         raise ValueError(f"{root}: no reports in split {split!r}")
-    model = model.eval().to(device)
-    col = Collator(tokenizer)
     texts = man.text.tolist()
-    emb = torch.cat(
-        [
-            F.normalize(
-                model.encode_text(to_device(col.tokenize(texts[s : s + batch_size]), device)).glob.float(), dim=-1
-            )
-            for s in range(0, len(texts), batch_size)
-        ]
-    ).cpu()
+    emb = text_embeddings(model, tokenizer, texts, batch_size, device, desc="prompt neighbours")  # unit norm
     sim = emb @ class_embeddings(model, tokenizer, prompts, device).T  # [reports, classes]
     k = min(k or max(1, len(texts) // 10), len(texts))
     rows = []

@@ -21,8 +21,8 @@ from ..encoders import DualEncoder
 from ..progress import track
 
 # %% auto #0
-__all__ = ['precision_per_query', 'precision_at_k', 'recall_rank', 'recall_at_k', 'five_by_n', 'read_five_by_n', 'embed',
-           'evaluate_retrieval']
+__all__ = ['precision_per_query', 'precision_at_k', 'recall_rank', 'recall_at_k', 'five_by_n', 'read_five_by_n',
+           'text_embeddings', 'embed', 'evaluate_retrieval']
 
 # %% ../../nbs/41_retrieval.ipynb #f21e1582
 def precision_per_query(sim: np.ndarray, q_cls: np.ndarray, k_cls: np.ndarray, k: int) -> np.ndarray:  # [queries]
@@ -67,6 +67,26 @@ def read_five_by_n(root: str | Path, split: str = "test") -> pd.DataFrame:
 
 # %% ../../nbs/41_retrieval.ipynb #5fed8c46
 @torch.no_grad()
+def text_embeddings(
+    model: DualEncoder,
+    tokenizer,
+    texts: list[str],
+    batch_size: int = 64,
+    device: str = "cpu",
+    max_tokens: int = 112,
+    desc: str = "encoding",  # the phase name progress shows
+) -> torch.Tensor:
+    "[N, D] global embeddings of `texts`, in their order, encoded in batches of similar length (less padding)."
+    model.eval().to(device)
+    col, out = Collator(tokenizer, max_tokens), [None] * len(texts)
+    for idx in track(col.length_batches(texts, batch_size) if texts else [], f"{desc} (texts)", unit="batch"):
+        g = model.encode_text(to_device(col.tokenize([texts[i] for i in idx]), device)).glob.float().cpu()
+        for j, i in enumerate(idx):
+            out[i] = g[j]
+    return torch.stack(out) if out else torch.zeros(0, model.cfg.embed_dim)
+
+
+@torch.no_grad()
 def embed(
     model: DualEncoder,
     tokenizer,
@@ -94,12 +114,7 @@ def embed(
         for s in track(range(0, len(ds), batch_size), desc, unit="batch"):
             x = torch.stack([ds[i]["image"] for i in range(s, min(s + batch_size, len(ds)))])
             iv.append(model.encode_image(x.to(device)).glob.float().cpu())
-        texts = todo.text.astype(str).tolist()
-        col, tv = Collator(tokenizer, max_tokens), [None] * len(texts)
-        for idx in track(col.length_batches(texts, batch_size), f"{desc} (texts)", unit="batch"):  # less padding
-            g = model.encode_text(to_device(col.tokenize([texts[i] for i in idx]), device)).glob.float().cpu()
-            for j, i in enumerate(idx):
-                tv[i] = g[j]
+        tv = text_embeddings(model, tokenizer, todo.text.astype(str).tolist(), batch_size, device, max_tokens, desc)
         for k, t, im, tx in zip(todo.key, todo.text, torch.cat(iv), tv):
             cache[(str(root), k, t)] = (im, tx)
     if not ids:
