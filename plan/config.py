@@ -89,7 +89,7 @@ class ModelConfig:
     freeze_image_stages: int = 0  # fix the weights of the first this many feature stages (pretrained low levels)
     text_model: str = "minilm"  # 'minilm' (packaged), 'tiny-bert' (random, tests), a local folder or a cached hub id
     freeze_text_layers: int = 0  # freeze the embeddings and this many lowest text layers; -1: the whole text encoder
-    text_cache: bool = False  # compute the frozen text encoder's outputs once, on disk (needs freeze_text_layers = -1)
+    text_cache: bool = False  # compute the frozen text layers' outputs once, on disk (freeze_text_layers -1, or > 0)
     embed_dim: int = 128  # shared space d
     in_chans: int = 3  # grayscale is repeated to this many channels
     # the global InfoNCE temperature τ_g lives in the model (as in open_clip), so DDP averages its gradient
@@ -340,11 +340,11 @@ def validate(cfg: ExperimentConfig, src: str = "config") -> ExperimentConfig:
             bad(f"stages[{i}].rho", s.rho, "0 < rho <= 1")
         if s.tau_local <= 0:
             bad(f"stages[{i}].tau_local", s.tau_local, "> 0")
-    if cfg.model.text_cache and cfg.model.freeze_text_layers != -1:
+    if cfg.model.text_cache and cfg.model.freeze_text_layers == 0:
         bad(
             "model.text_cache",
             True,
-            "false, or model.freeze_text_layers = -1 (only a frozen encoder's outputs can be cached)",
+            "false, or frozen text layers to cache: model.freeze_text_layers = -1 (all) or > 0 (the lowest ones)",
         )
     if cfg.model.freeze_text_layers < -1:
         bad("model.freeze_text_layers", cfg.model.freeze_text_layers, ">= 0, or -1 for the whole text encoder")

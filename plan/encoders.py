@@ -11,6 +11,7 @@ transformers `from_pretrained(local_dir)`), else random init."""
 # %% ../nbs/20_encoders.ipynb #57573d0d
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -441,11 +442,16 @@ class TextEncoder(nn.Module):
             self.global_proj = make_head(head, H, embed_dim, head_hidden)
         elif text_global != "mean_words":
             raise ValueError(f"text_global {text_global!r}; expected cls | mean_words")
-        if freeze_layers:  # -1: the whole BERT (then its outputs can be cached, `plan.textcache`)
-            n = len(self.bert.encoder.layer) if freeze_layers < 0 else freeze_layers
+        L = len(self.bert.encoder.layer)
+        if not -1 <= freeze_layers <= L:
+            raise ValueError(f"freeze_layers {freeze_layers}; expected -1 (all), 0 (none) or up to {L} ({name})")
+        # the embeddings and the lowest `frozen_layers` layers are fixed (-1: the whole BERT, whose outputs can then be
+        # cached; a part: the hidden states after it can be cached, `plan.textcache`)
+        self.frozen_layers = L if freeze_layers < 0 else freeze_layers
+        if freeze_layers:
             for p in self.bert.embeddings.parameters():
                 p.requires_grad_(False)
-            for layer in self.bert.encoder.layer[:n]:
+            for layer in self.bert.encoder.layer[: self.frozen_layers]:
                 for p in layer.parameters():
                     p.requires_grad_(False)
 
@@ -475,6 +481,10 @@ class TextEncoder(nn.Module):
             output_attentions=True,
             output_hidden_states=self.layers > 1,
         )
+        return self._read(out, attention_mask, word_index, n_words, attn_width)
+
+    def _read(self, out, attention_mask: Tensor, word_index: Tensor, n_words: Tensor, attn_width: int = 0) -> dict:
+        "Word vectors, [CLS] attention per word, [CLS] and [SEP] vectors from a BERT output (`hidden`)."
         h = out.last_hidden_state if self.layers == 1 else torch.stack(out.hidden_states[-self.layers :]).sum(0)
         att = out.attentions[-1][:, :, 0, :]  # [B, heads, T] attention of [CLS] to each token
         B, T, H = h.shape
@@ -488,6 +498,49 @@ class TextEncoder(nn.Module):
         attn = torch.zeros(B, M, dtype=h.dtype, device=h.device).scatter_add_(1, idx, cls_att * valid)
         sep = h[torch.arange(B, device=h.device), attention_mask.sum(1).long() - 1]  # the last real token
         return dict(words_h=words, attn=attn, cls_h=h[:, 0], sep_h=sep)
+
+    @property
+    def top(self) -> nn.Module:
+        """The BERT above its frozen layers, as a model of its own that shares their weights: it takes the hidden
+        states after the frozen layers as `inputs_embeds` (a pass-through stands in for the embeddings) and runs the
+        trainable layers, with BERT's own attention mask and outputs. Kept out of the module tree (no second copy in
+        the state dict)."""
+        n, L = self.frozen_layers, len(self.bert.encoder.layer)
+        if not 0 < n < L:
+            raise ValueError(f"no frozen lower part with trainable layers above it (frozen layers: {n})")
+        if self.layers > L - n + 1:  # GLoRIA's words sum the last layers: each must be the cached state or above it
+            raise ValueError(
+                f"the word vectors sum the last {self.layers} layers; with {n} of {L} frozen and cached, "
+                f"at most {L - n + 1} can be read (freeze fewer layers, or no text cache)"
+            )
+        view = self.__dict__.get("_top")
+        if view is None:
+            view = copy.copy(self.bert)  # the same config and forward; its own module table, below
+            view._modules = dict(self.bert._modules, embeddings=_PassThrough())
+            enc = copy.copy(self.bert.encoder)
+            enc._modules = dict(enc._modules, layer=nn.ModuleList(list(self.bert.encoder.layer[n:])))
+            view._modules["encoder"] = enc
+            self.__dict__["_top"] = view  # not a submodule: its layers are this BERT's
+        view.train(self.training)
+        return view
+
+    @torch.no_grad()
+    def prefix(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:  # [B, T, H]
+        "The hidden states after the frozen layers (what `hidden_from` continues from), as the frozen part gives them."
+        out = self.bert(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+        return out.hidden_states[self.frozen_layers]
+
+    def hidden_from(
+        self, prefix_h: Tensor, attention_mask: Tensor, word_index: Tensor, n_words: Tensor
+    ) -> dict[str, Tensor]:
+        "`hidden` from the hidden states after the frozen layers (`prefix`, kept by `plan.textcache`): the trainable layers only."
+        out = self.top(
+            inputs_embeds=prefix_h,
+            attention_mask=attention_mask,
+            output_attentions=True,
+            output_hidden_states=self.layers > 1,
+        )
+        return self._read(out, attention_mask, word_index, n_words)
 
     def project(
         self,
@@ -533,6 +586,13 @@ class TextEncoder(nn.Module):
             else:
                 h = self.hidden(input_ids, attention_mask, word_index, n_words)
         return self.project(h["words_h"], h["attn"], h["cls_h"], n_words, stop, h["sep_h"])
+
+
+class _PassThrough(nn.Module):
+    "Stands in for BERT's embeddings in `TextEncoder.top`: the given hidden states go on unchanged."
+
+    def forward(self, input_ids=None, inputs_embeds=None, **kw):
+        return inputs_embeds
 
 # %% ../nbs/20_encoders.ipynb #85f087a4
 def weights_hash(module: nn.Module) -> str:
@@ -649,6 +709,10 @@ class DualEncoder(nn.Module):
         if "words_h" in batch:
             b = batch
             return self.text.project(b["words_h"], b["attn"], b["cls_h"], b["n_words"], b["stop"], b.get("sep_h"))
+        if "prefix_h" in batch:  # the hidden states after the frozen layers: the trainable layers run from them
+            b = batch
+            h = self.text.hidden_from(b["prefix_h"], b["attention_mask"], b["word_index"], b["n_words"])
+            return self.text.project(h["words_h"], h["attn"], h["cls_h"], b["n_words"], b["stop"], h["sep_h"])
         return self.text(
             batch["input_ids"], batch["attention_mask"], batch["word_index"], batch["n_words"], batch.get("stop")
         )
