@@ -443,11 +443,11 @@ class TextEncoder(nn.Module):
         elif text_global != "mean_words":
             raise ValueError(f"text_global {text_global!r}; expected cls | mean_words")
         L = len(self.bert.encoder.layer)
-        if not -1 <= freeze_layers <= L:
-            raise ValueError(f"freeze_layers {freeze_layers}; expected -1 (all), 0 (none) or up to {L} ({name})")
+        if freeze_layers < -1:
+            raise ValueError(f"freeze_layers {freeze_layers}; expected -1 (all), 0 (none) or a number of layers")
         # the embeddings and the lowest `frozen_layers` layers are fixed (-1: the whole BERT, whose outputs can then be
         # cached; a part: the hidden states after it can be cached, `plan.textcache`)
-        self.frozen_layers = L if freeze_layers < 0 else freeze_layers
+        self.frozen_layers = L if freeze_layers < 0 else min(freeze_layers, L)  # more than it has: all of them
         if freeze_layers:
             for p in self.bert.embeddings.parameters():
                 p.requires_grad_(False)
