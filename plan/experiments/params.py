@@ -192,7 +192,7 @@ def pretrain_config(
     batch_size: int = 0,
     epochs: float = 0.0,
     lr: float = 0.0,
-    seed: int = 0,
+    seed: int = -1,  # -1: the overrides file's train.seed, else the preset's
     device: str = "",
     nproc: int = 1,
     overrides: str = "",
@@ -210,11 +210,13 @@ def pretrain_config(
             bad(n, v, "must be > 0 (0: the preset's value)")
     if nproc < 1:
         bad("nproc", nproc, "must be >= 1 (processes, one per GPU)")
+    if seed < -1:
+        bad("seed", seed, "must be >= 0 (-1: the overrides file's, else the preset's)")
     if overrides and not user_path(overrides).is_file():
         bad("overrides", overrides, f"no such YAML file ({user_path(overrides)})")
     root = data_folder(data_dir)
     check_device(device)
-    params = {"loss.method": method, "train.seed": seed}
+    params = {"loss.method": method} | ({"train.seed": seed} if seed >= 0 else {})
     given = {
         "model.image_backbone": image_backbone,  # checked below, with whatever backbone the config ends up with
         "model.text_model": text_model and check_text_model(text_model),
