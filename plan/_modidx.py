@@ -693,6 +693,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                             'plan.train._logger': ('train.html#_logger', 'plan/train.py'),
                             'plan.train.amp_dtype_for': ('train.html#amp_dtype_for', 'plan/train.py'),
                             'plan.train.build': ('train.html#build', 'plan/train.py'),
+                            'plan.train.check_resumable': ('train.html#check_resumable', 'plan/train.py'),
                             'plan.train.forward_backward': ('train.html#forward_backward', 'plan/train.py'),
                             'plan.train.launch': ('train.html#launch', 'plan/train.py'),
                             'plan.train.loader_workers': ('train.html#loader_workers', 'plan/train.py'),

@@ -23,7 +23,7 @@ from torch.utils.data import DataLoader
 
 from . import dist
 from .checkpoint import agree_on_checkpoint, latest_checkpoint, load_checkpoint, rng_states, save_checkpoint, unwrap
-from .config import ExperimentConfig, StageConfig, data_path, load_config, save_config
+from .config import ExperimentConfig, StageConfig, config_to_dict, data_path, load_config, save_config
 from .data.dataset import Collator, CXRDataset, to_device
 from .encoders import DualEncoder, load_tokenizer
 from .losses import create_loss, resolve_method
@@ -32,9 +32,10 @@ from .settings import resolve_device
 from .textcache import CachedCollator, ensure_text_cache
 
 # %% auto #0
-__all__ = ['EpochBatches', 'RunBatches', 'stage_at', 'lr_lambda', 'param_groups', 'NonFiniteLoss', 'amp_dtype_for',
-           'loader_workers', 'uses_all_parameters', 'sync_batchnorm', 'Built', 'build', 'optimizer', 'Precision',
-           'forward_backward', 'reduce_parts', 'optimizer_step', 'train', 'launch', 'main']
+__all__ = ['RUNTIME_KEYS', 'EpochBatches', 'RunBatches', 'stage_at', 'lr_lambda', 'param_groups', 'NonFiniteLoss',
+           'amp_dtype_for', 'loader_workers', 'uses_all_parameters', 'sync_batchnorm', 'Built', 'build', 'optimizer',
+           'Precision', 'forward_backward', 'reduce_parts', 'optimizer_step', 'check_resumable', 'train', 'launch',
+           'main']
 
 # %% ../nbs/31_train.ipynb #3b250f3f
 class EpochBatches:
@@ -277,6 +278,49 @@ def _logger(out: Path, cfg: ExperimentConfig):
     return open(out / "metrics.jsonl", "a"), tb
 
 
+RUNTIME_KEYS = (
+    "name",
+    "train.device",
+    "data.num_workers",
+    "data.prefetch",
+    "data.data_dir",
+    "train.tensorboard",
+    "train.log_every",
+    "train.ckpt_every",
+)  # may change between a run and its resumption; eval.* too
+
+
+def check_resumable(out: Path, cfg: ExperimentConfig) -> None:
+    """Refuse to resume the checkpoints in `out` under another configuration than the one they were trained with
+    (its `config.yaml`): the run would mix the two, and the folder's config would describe neither. Where the run
+    happens and how it logs (`RUNTIME_KEYS`) and the evaluation settings may change."""
+    import yaml
+
+    f = Path(out) / "config.yaml"
+    if latest_checkpoint(Path(out)) is None or not f.exists():
+        return
+
+    def flat(d, pre=""):
+        return {
+            k2: v2
+            for k, v in d.items()
+            for k2, v2 in (flat(v, f"{pre}{k}.") if isinstance(v, dict) else {f"{pre}{k}": v}).items()
+        }
+
+    old, new = flat(yaml.safe_load(f.read_text()) or {}), flat(config_to_dict(cfg))
+    diff = [
+        k
+        for k in sorted(old.keys() & new.keys())
+        if old[k] != new[k] and k not in RUNTIME_KEYS and not k.startswith("eval.")
+    ]
+    if diff:
+        what = "; ".join(f"{k}: {old[k]!r} → {new[k]!r}" for k in diff[:5]) + (" …" if len(diff) > 5 else "")
+        raise ValueError(
+            f"{out}: its checkpoints were trained with another configuration ({what}); resuming would mix the two. "
+            f"Train into another out_dir, or remove {Path(out) / 'checkpoints'} to start this one over"
+        )
+
+
 def train(
     cfg: ExperimentConfig,
     out_dir: str | Path,
@@ -290,6 +334,8 @@ def train(
     cfg = resolve_method(cfg)  # what the method decides is recorded in config.yaml
     if main:
         out.mkdir(parents=True, exist_ok=True)
+        if resume:
+            check_resumable(out, cfg)  # before its config.yaml is overwritten
         save_config(cfg, out / "config.yaml")
     b = build(cfg, device)
     model, loss_fn, ds = b.model, b.loss, b.ds
