@@ -223,3 +223,21 @@ def test_compare_smoke(tmp_path):
     text = (part / "compare.ipynb").read_text()
     assert "tuning unfinished: 2 of 6 runs of the grid scored" in text
     assert "no evaluation run has finished yet" in text and not (part / "summary.csv").exists()
+
+
+def test_shift_factors_smoke(tmp_path):
+    "The shift notebook on an untrained tiny model: one set per setting, the table, both figures, no noise."
+    nb = run_notebook(
+        "shift.ipynb",
+        dict(smoke=True, run_dir="untrained", out_dir=str(tmp_path / "s")),
+        tmp_path,
+        reports_dir=tmp_path / "rep",
+    )
+    t = json.loads((tmp_path / "s" / "shift_factors.json").read_text())
+    names = [r["setting"] for r in t["table"]]
+    assert names == ["standard", "lungs", "thorax", "exposure", "noise", "shift"] and t["n_studies"] == 6
+    assert all(r["phrases"] > 0 for r in t["table"]) and t["table"][0]["Δ pointing"] == 0
+    cells = _figure_cells(nb)
+    assert len(cells) == 2 and all(has for _, has in cells)
+    assert not _noise(nb), _noise(nb)
+    assert (tmp_path / "rep" / "shift.html").read_text().count("data:image/png") >= 2

@@ -40,8 +40,8 @@ from scipy import ndimage as ndi
 
 # %% auto #0
 __all__ = ['LUNG_ZIP', 'GENERATOR_VERSION', 'CATEGORIES', 'DISTRACTORS', 'MSCXR_NAMES', 'ZONES', 'OPACITY_LIKE', 'FOCAL',
-           'SETTINGS', 'RATES', 'lung_zip_path', 'lung_bank', 'lung_family', 'Finding', 'sample_findings', 'Phantom',
-           'render', 'mask_boxes']
+           'SETTINGS', 'RATES', 'SHIFT_FACTORS', 'lung_zip_path', 'lung_bank', 'lung_family', 'mixed_setting',
+           'Finding', 'sample_findings', 'Phantom', 'render', 'mask_boxes']
 
 # %% ../../nbs/10_phantom.ipynb #8ae0c27c
 LUNG_ZIP = "semantic_masks_v7labs_lungs.zip"
@@ -146,6 +146,18 @@ RATES = dict(  # the study mix (synthcxr.json records it)
     normal=0.15, uncertain=0.1, unreported=0.12, no_location=0.45, faint=0.2, nodule=0.2, devices=0.2, leads=0.15,
     granuloma=0.25,
 )  # fmt: skip
+SHIFT_FACTORS = dict(  # the held-out setting in parts, each a group of SETTINGS keys (`mixed_setting`)
+    lungs=("lung_family",), thorax=("stretch",), exposure=("gamma", "gain"), noise=("noise", "grain"),
+)  # fmt: skip
+
+
+def mixed_setting(*factors: str) -> dict:
+    "The standard setting with the named parts (`SHIFT_FACTORS`) of the held-out one: what each part of the shift costs."
+    bad = [f for f in factors if f not in SHIFT_FACTORS]
+    if bad:
+        raise ValueError(f"unknown shift factor(s) {bad}; valid: {', '.join(SHIFT_FACTORS)}")
+    keys = {k for f in factors for k in SHIFT_FACTORS[f]}
+    return {k: SETTINGS["shift" if k in keys else "standard"][k] for k in SETTINGS["standard"]}
 
 
 @dataclass
@@ -250,10 +262,14 @@ class Phantom:
 
 # %% ../../nbs/10_phantom.ipynb #a08d0d51
 def render(
-    findings: list[Finding], rng: np.random.Generator, size: int = 256, view: str = "PA", setting: str = "standard"
+    findings: list[Finding],
+    rng: np.random.Generator,
+    size: int = 256,
+    view: str = "PA",
+    setting: str | dict = "standard",  # a name in SETTINGS, or a setting's dict (`mixed_setting`)
 ) -> Phantom:
     "Render a frontal chest radiograph phantom with `findings` under generator `setting`; fills each finding's `mask`."
-    S, st = size, SETTINGS[setting]
+    S, st = size, SETTINGS[setting] if isinstance(setting, str) else setting
     cx, cy = S / 2 + rng.normal(0, 0.06 * S), S / 2 + rng.normal(0.02 * S, 0.05 * S)
     half = S * rng.uniform(0.3, 0.47)
     th = np.deg2rad(rng.normal(0, 5.0))

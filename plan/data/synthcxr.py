@@ -97,12 +97,20 @@ def study_plan(n_train: int, n_val: int, n_test: int, seed: int = 0, n_shift: in
     return rows
 
 # %% ../../nbs/12_synthcxr.ipynb #de163310
-def make_study(row: dict, seed: int, size: int = 256, noise_rate: float = 0.3, openi_rate: float = 0.5) -> dict:
+def make_study(
+    row: dict,
+    seed: int,
+    size: int = 256,
+    noise_rate: float = 0.3,
+    openi_rate: float = 0.5,
+    shift_setting: dict | None = None,  # the `shift` split's setting; None: the held-out one (`SETTINGS["shift"]`)
+) -> dict:
     """Render one study: image (uint8), report (bank A for training studies, B for the others), CheXpert labels,
     grounding phrases + boxes; the `shift` split under the generator's held-out setting."""
     rng = np.random.default_rng([seed, row["index"]])
     findings = sample_findings(rng)
-    ph = render(findings, rng, size=size, setting="shift" if row["split"] == "shift" else "standard")
+    shift = shift_setting if shift_setting is not None else "shift"
+    ph = render(findings, rng, size=size, setting=shift if row["split"] == "shift" else "standard")
     bank = "A" if row["split"] == "train" else "B"
     rep = write_report(findings, rng, noise_rate=noise_rate, prior=row["prior"], bank=bank, openi_rate=openi_rate)
     labels = {CAT2CHEX[c]: v for c, v in rep["labels"].items()}
@@ -158,8 +166,8 @@ def _atomic_bytes(path: Path, data: bytes):
 
 
 def _write_study(args) -> dict:
-    row, seed, size, noise_rate, openi_rate, out, rsna_id = args
-    st = make_study(row, seed, size, noise_rate, openi_rate)
+    row, seed, size, noise_rate, openi_rate, out, rsna_id, shift_setting = args
+    st = make_study(row, seed, size, noise_rate, openi_rate, shift_setting)
     rel = f"files/{_prefix(row['subject_id'])}/p{row['subject_id']}/s{row['study_id']}"
     import io
 
@@ -227,6 +235,7 @@ def generate_synthcxr(
     progress: bool = False,
     n_shift: int = 0,  # the held-out `shift` split (another setting of the generator)
     openi_rate: float = 0.5,  # share of normal / incidental sentences taken from real Open-I reports
+    shift_setting: dict | None = None,  # the `shift` split's setting (`phantom.mixed_setting`); None: the held-out one
 ) -> dict:  # summary: counts, seconds and the generator's settings
     "Generate SynthCXR into `out` in the MIMIC-CXR-JPG, MS-CXR and RSNA formats."
     out = Path(out)
@@ -237,7 +246,7 @@ def generate_synthcxr(
         for r in rows
         if r["split"] in ("test", "rsna")
     }
-    jobs = [(r, seed, size, noise_rate, openi_rate, out, ids.get(r["index"])) for r in rows]
+    jobs = [(r, seed, size, noise_rate, openi_rate, out, ids.get(r["index"]), shift_setting) for r in rows]
     workers = workers or os.cpu_count() or 1
     if workers > 1:
         with ProcessPoolExecutor(workers) as ex:
@@ -255,7 +264,7 @@ def generate_synthcxr(
         splits={s: sum(r["split"] == s for r in rows) for s in SPLITS},
         generator=dict(
             version=GENERATOR_VERSION,
-            settings=SETTINGS,
+            settings=SETTINGS if shift_setting is None else SETTINGS | {"shift": shift_setting},
             split_setting={s: "shift" if s == "shift" else "standard" for s in SPLITS},
             template_bank={s: "A" if s == "train" else "B" for s in SPLITS},
             rates=RATES,

@@ -178,6 +178,11 @@ def main(argv=None):
     )
     p.add_argument("--explore", action="store_true", help="only the explorer page (nbs/explore.ipynb)")
     p.add_argument("--benchmarks", action="store_true", help="only the benchmarks (nbs/benchmarks.ipynb)")
+    p.add_argument(
+        "--shift",
+        action="store_true",
+        help="only what each part of the held-out shift costs the trained run (nbs/shift.ipynb; about 7 min)",
+    )
     p.add_argument("--all", action="store_true", help="the main job, then the comparison and the benchmarks")
     p.add_argument(
         "--assemble",
@@ -196,7 +201,7 @@ def main(argv=None):
     st = read_settings()
     tag = "smoke" if a.smoke else "default"
     rep = st.runs_dir / "smoke" / "reports" if a.smoke else st.reports_dir
-    only = a.compare or a.explore or a.benchmarks or a.text_encoders
+    only = a.compare or a.explore or a.benchmarks or a.text_encoders or a.shift
     run = st.runs_dir / tag / a.method
     kw = dict(reports_dir=rep, progress=True)
     if not only or a.all:
@@ -234,6 +239,11 @@ def main(argv=None):
             name="compare_text.ipynb",
             **kw,
         )
+    if a.shift:
+        d = st.runs_dir / tag / "shift"
+        run_notebook("shift.ipynb", dict(smoke=a.smoke, run_dir=str(run), out_dir=str(d)), d, **kw)
+        if not a.smoke:
+            _publish(rep, d / "shift_factors.png")
     if a.benchmarks or a.all:
         d = st.runs_dir / tag / "bench"
         run_notebook("benchmarks.ipynb", dict(smoke=a.smoke, out_dir=str(d if a.smoke else st.reports_dir)), d, **kw)
