@@ -122,7 +122,7 @@ def _pixels(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
 
 
-def test_click_word_changes_overlay(lab):
+def test_click_word_changes_overlay(lab, tmp_path):
     art = Path(os.environ.get("PLAN_ARTIFACTS", ROOT / "runs" / "test-artifacts" / "browser"))
     art.mkdir(parents=True, exist_ok=True)
     with playwright.sync_playwright() as p:
@@ -196,6 +196,12 @@ def test_click_word_changes_overlay(lab):
             page.screenshot(path=str(art / "lab_after.png"), full_page=True)
         except Exception:
             page.screenshot(path=str(art / "lab_failure.png"), full_page=True)  # what the page showed, for the log
+            try:  # every cell's text and outputs (the screenshot shows one screenful), and the server's log
+                (art / "lab_failure.txt").write_text(page.inner_text(".jp-Notebook", timeout=5_000))
+            except playwright.Error:
+                pass
+            if (tmp_path / "jupyter.log").exists():
+                shutil.copyfile(tmp_path / "jupyter.log", art / "jupyter.log")
             raise
         finally:
             browser.close()
