@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from plan.experiments.report import run_notebook
 
 
@@ -73,6 +75,10 @@ def test_main_job_smoke(tmp_path):
     assert 0 <= m["probe"]["rsna_pneumonia"]["auroc@1"] <= 1 and m["probe"]["chexpert5"]["n_train"] > 0
     d = m["detection"]
     assert d["iou_thresholds"][0] == 0.4 and d["iou_thresholds"][-1] == 0.75 and 0 <= d["map@1"] <= 1
+    z = np.load(runs / "plan" / "eval" / "retrieval_per_query.npz")  # what each query retrieves first, and its class
+    assert len(z["cls"]) == len(z["top1_i2t"]) == len(z["p1_i2t"]) == m["retrieval"]["n_5x200"]
+    for d in ("i2t", "t2i"):
+        assert ((z["cls"][z[f"top1_{d}"]] == z["cls"]) == (z[f"p1_{d}"] == 1)).all()  # precision@1 is its first hit
     for f in ("grounding_maps.png", "zeroshot_roc.png", "label_fractions.png", "detection_examples.png"):
         assert (runs / "plan" / "eval" / f).exists(), f
     assert not (root / "reports" / "smoke").exists()  # smoke output stays under runs/

@@ -133,7 +133,7 @@ def evaluate_retrieval(
     batch_size: int = 64,
     split: str = "test",  # test | val (choices are made on val: its 5×N set and pairs)
     cache: dict | None = None,  # embeddings shared with the other tasks of one evaluation (`embed`)
-    per_query: dict | None = None,  # filled with each query's precision@1 and recall@10 hit (for paired intervals)
+    per_query: dict | None = None,  # per query: precision@1, recall@10 hit (paired intervals), top-1 row, class
     images: dict | None = None,  # transformed images shared by the models of one evaluation (`embed`)
 ) -> dict:
     "Precision@K on the split's 5×N set (both directions) and instance recall@K on its image–report pairs."
@@ -170,6 +170,9 @@ def evaluate_retrieval(
         per_query.update(
             p1_i2t=precision_per_query(sim, c, c, 1),
             p1_t2i=precision_per_query(sim.T, c, c, 1),
+            top1_i2t=sim.argmax(1),  # the 5×N row retrieved first (ties: the first, as precision@1 counts them)
+            top1_t2i=sim.T.argmax(1),
+            cls=np.asarray(c, dtype=str),  # each 5×N row's class (fixed-width text: no pickle to read it back)
             r10_i2t=(recall_rank(s2, same) < 10).astype(float),
             r10_t2i=(recall_rank(s2.T, same) < 10).astype(float),
         )
