@@ -181,7 +181,7 @@ def main(argv=None):
     p.add_argument(
         "--shift",
         action="store_true",
-        help="only what each part of the held-out shift costs the trained run (nbs/shift.ipynb; about 7 min)",
+        help="only what each part of the held-out shift costs the trained run (nbs/shift.ipynb; about 4 min)",
     )
     p.add_argument("--all", action="store_true", help="the main job, then the comparison and the benchmarks")
     p.add_argument(
