@@ -247,3 +247,22 @@ def test_shift_factors_smoke(tmp_path):
     assert len(cells) == 2 and all(has for _, has in cells)
     assert not _noise(nb), _noise(nb)
     assert (tmp_path / "rep" / "shift.html").read_text().count("data:image/png") >= 2
+
+
+def test_position_smoke(tmp_path):
+    "The position notebook on an untrained tiny model: one row per σ and metric, both figures, the lung reference."
+    nb = run_notebook(
+        "position.ipynb",
+        dict(smoke=True, run_dir="untrained", sigmas="0,0.2", out_dir=str(tmp_path / "p")),
+        tmp_path,
+        reports_dir=tmp_path / "rep",
+    )
+    t = json.loads((tmp_path / "p" / "position.json").read_text())
+    assert t["sigmas"] == [0.0, 0.2] and len(t["table"]) == 6
+    assert all(0 <= r["oracle"] <= 1 for r in t["table"] if r["metric"] == "pointing")
+    ref = json.loads((tmp_path / "p" / "lung_centres.json").read_text())
+    assert set(ref) == {"real masks", "SynthCXR"}
+    cells = _figure_cells(nb)
+    assert len(cells) == 2 and all(has for _, has in cells)
+    assert not _noise(nb), _noise(nb)
+    assert (tmp_path / "rep" / "position.html").read_text().count("data:image/png") >= 2

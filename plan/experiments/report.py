@@ -183,6 +183,11 @@ def main(argv=None):
         action="store_true",
         help="only what each part of the held-out shift costs the trained run (nbs/shift.ipynb; about 4 min)",
     )
+    p.add_argument(
+        "--position",
+        action="store_true",
+        help="only the controls and the trained run on films moved farther (nbs/position.ipynb; about 2 min)",
+    )
     p.add_argument("--all", action="store_true", help="the main job, then the comparison and the benchmarks")
     p.add_argument(
         "--assemble",
@@ -201,7 +206,7 @@ def main(argv=None):
     st = read_settings()
     tag = "smoke" if a.smoke else "default"
     rep = st.runs_dir / "smoke" / "reports" if a.smoke else st.reports_dir
-    only = a.compare or a.explore or a.benchmarks or a.text_encoders or a.shift
+    only = a.compare or a.explore or a.benchmarks or a.text_encoders or a.shift or a.position
     run = st.runs_dir / tag / a.method
     kw = dict(reports_dir=rep, progress=True)
     if not only or a.all:
@@ -244,6 +249,11 @@ def main(argv=None):
         run_notebook("shift.ipynb", dict(smoke=a.smoke, run_dir=str(run), out_dir=str(d)), d, **kw)
         if not a.smoke:
             _publish(rep, d / "shift_factors.png")
+    if a.position:
+        d = st.runs_dir / tag / "position"
+        run_notebook("position.ipynb", dict(smoke=a.smoke, run_dir=str(run), out_dir=str(d)), d, **kw)
+        if not a.smoke:
+            _publish(rep, d / "position.png")
     if a.benchmarks or a.all:
         d = st.runs_dir / tag / "bench"
         run_notebook("benchmarks.ipynb", dict(smoke=a.smoke, out_dir=str(d if a.smoke else st.reports_dir)), d, **kw)
