@@ -15,6 +15,7 @@ ships, so the σ a benchmark would need can be set beside what real films show."
 # %% ../../nbs/57_position.ipynb #67faf7e8
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import shutil
@@ -60,8 +61,8 @@ def translate(img: np.ndarray, dx: int, dy: int) -> np.ndarray:
     frame = np.concatenate([img[:4].ravel(), img[-4:].ravel(), img[:, :4].ravel(), img[:, -4:].ravel()])
     fill = frame.mean()
     out = np.full_like(img, np.round(fill) if img.dtype.kind in "ui" else fill)
-    ys, yd = (slice(0, max(H - dy, 0)), slice(dy, H)) if dy >= 0 else (slice(-dy, H), slice(0, H + dy))
-    xs, xd = (slice(0, max(W - dx, 0)), slice(dx, W)) if dx >= 0 else (slice(-dx, W), slice(0, W + dx))
+    ys, yd = (slice(0, max(H - dy, 0)), slice(dy, H)) if dy >= 0 else (slice(-dy, H), slice(0, max(H + dy, 0)))
+    xs, xd = (slice(0, max(W - dx, 0)), slice(dx, W)) if dx >= 0 else (slice(-dx, W), slice(0, max(W + dx, 0)))
     out[yd, xd] = img[ys, xs]
     return out
 
@@ -76,7 +77,8 @@ def position_set(data_root: str | Path, out: str | Path, sigma: float, seed: int
         if (src / "synthcxr.json").exists()
         else None
     )
-    want = dict(sigma=sigma, seed=seed, split=split, source=str(src.resolve()), generator=gen)
+    boxes = hashlib.sha1((src / "grounding.csv").read_bytes()).hexdigest()  # the source's boxes, as they are now
+    want = dict(sigma=sigma, seed=seed, split=split, source=str(src.resolve()), generator=gen, boxes=boxes)
     rec = out / "position.json"
     if rec.exists() and json.loads(rec.read_text()) == want:
         return out
