@@ -186,7 +186,7 @@ def main(argv=None):
     p.add_argument(
         "--position",
         action="store_true",
-        help="only the controls and the trained run on films moved farther (nbs/position.ipynb; about 2 min)",
+        help="only the controls and the trained run on films moved farther (nbs/position.ipynb; 1 to 2 min)",
     )
     p.add_argument("--all", action="store_true", help="the main job, then the comparison and the benchmarks")
     p.add_argument(
