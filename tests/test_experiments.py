@@ -258,7 +258,7 @@ def test_position_smoke(tmp_path):
         reports_dir=tmp_path / "rep",
     )
     t = json.loads((tmp_path / "p" / "position.json").read_text())
-    assert t["sigmas"] == [0.0, 0.2] and len(t["table"]) == 6
+    assert t["sigmas"] == [0.0, 0.2] and t["seed"] == 0 and len(t["table"]) == 6
     assert all(0 <= r["oracle"] <= 1 for r in t["table"] if r["metric"] == "pointing")
     ref = json.loads((tmp_path / "p" / "lung_centres.json").read_text())
     assert set(ref) == {"real masks", "SynthCXR"}
