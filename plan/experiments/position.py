@@ -29,7 +29,7 @@ from PIL import Image
 from ..data.cache import read_manifest
 from ..data.phantom import lung_zip_path, render
 from ..encoders import DualEncoder
-from ..evaluation.grounding import Protocol, box_oracle, evaluate_grounding, text_prior
+from ..evaluation.grounding import Protocol, evaluate_grounding, grounding_controls, text_prior
 from ..progress import phase
 from ..readout import Readout
 
@@ -152,8 +152,8 @@ def position_frontier(
         with phase(f"films moved by σ {s:g}"):
             root = position_set(data_root, Path(out) / f"sigma{s:g}", s, seed, p.split)
             m, _ = evaluate_grounding(model, tokenizer, root, readout, p, device=device, shuffled=True)
-            tp, om, orc = text_prior(root, grid, p), text_prior(root, grid, p, words=False), box_oracle(root, grid, p)
+            c = grounding_controls(root, grid, p)  # the controls every grounding table carries, on the moved set
         for met in ("pointing", "cnr", "miou"):
             rows.append(dict(sigma=s, metric=met, model=m[f"{met}_native"], shuffled=m[f"{met}_native_shuffled"],
-                             text_prior=tp[met], one_map=om[met], oracle=orc[met]))  # fmt: skip
+                             text_prior=c["text_prior"][met], one_map=c["one_map"][met], oracle=c["oracle"][met]))  # fmt: skip
     return pd.DataFrame(rows)
