@@ -29,7 +29,7 @@ from PIL import Image
 from ..data.cache import read_manifest
 from ..data.phantom import lung_zip_path, render
 from ..encoders import DualEncoder
-from ..evaluation.grounding import Protocol, evaluate_grounding, grounding_controls, text_prior
+from ..evaluation.grounding import Protocol, evaluate_grounding, grounding_controls
 from ..progress import phase
 from ..readout import Readout
 
