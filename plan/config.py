@@ -46,7 +46,8 @@ Head = Literal["linear", "mlp", "mlp_bn", "cxrbert", "identity"]  # linear | Bio
 ImageNorm = Literal["plan", "half", "unit"]
 LocalAdapter = Literal["", "biovil_t"]
 GlobalFromLocal = Literal["", "mean", "attention"]  # the image global pooled from the projected patches (BioViL: mean)
-TextGlobal = Literal["cls", "mean_words"]  # the report's global: [CLS] head | mean of the projected words (GLoRIA)
+# the report's global: [CLS] | the mean of its tokens, own head | the same mean via the words' head (GLoRIA)
+TextGlobal = Literal["cls", "mean", "mean_words"]
 
 MOVED = {  # keys that moved: a saved config is read with them in their new place; an override is told where
     "loss.temperature": "model.temperature",

@@ -406,7 +406,8 @@ def _quiet_from_pretrained(cls, path: str, **kw):
 class TextEncoder(nn.Module):
     """BERT-family encoder → word vectors (sub-words summed; `layers` > 1: the sum of the last that many layers, as
     GLoRIA's), [CLS] global (or, `text_global = mean_words`, the mean of the projected [CLS] and words, as GLoRIA's
-    sentence embedding), last-layer [CLS] attention per word."""
+    sentence embedding; `mean`, the same mean through a global head of its own, as sentence encoders such as MiniLM
+    read a sentence), last-layer [CLS] attention per word."""
 
     def __init__(
         self,
@@ -438,10 +439,10 @@ class TextEncoder(nn.Module):
         H = self.bert.config.hidden_size
         self.layers, self.text_global = layers, text_global
         self.word_proj = make_head(head, H, embed_dim, head_hidden)
-        if text_global == "cls":
+        if text_global in ("cls", "mean"):
             self.global_proj = make_head(head, H, embed_dim, head_hidden)
         elif text_global != "mean_words":
-            raise ValueError(f"text_global {text_global!r}; expected cls | mean_words")
+            raise ValueError(f"text_global {text_global!r}; expected cls | mean | mean_words")
         L = len(self.bert.encoder.layer)
         if freeze_layers < -1:
             raise ValueError(f"freeze_layers {freeze_layers}; expected -1 (all), 0 (none) or a number of layers")
@@ -558,12 +559,13 @@ class TextEncoder(nn.Module):
         wv = F.normalize(wr, dim=-1) * mask[..., None]
         linear = not has_batchnorm(self.word_proj)
         cls_raw = self.word_proj(cls_h) if linear else None  # [CLS] as a word (GLoRIA's first word)
-        if self.text_global == "mean_words":  # GLoRIA: the sentence is the mean of its tokens ([CLS], words, [SEP])
+        if self.text_global in ("mean_words", "mean"):  # the sentence is the mean of its tokens ([CLS], words, [SEP])
             n = mask.sum(1, keepdim=True).to(words_h.dtype)
             tot = cls_h + (words_h * mask[..., None]).sum(1)
             if sep_h is not None:
                 tot, n = tot + sep_h, n + 1
-            g = apply_head(self.word_proj, tot / (1 + n))
+            # GLoRIA projects it with the words' head; `mean` gives it a head of its own
+            g = apply_head(self.word_proj if self.text_global == "mean_words" else self.global_proj, tot / (1 + n))
         else:
             g = apply_head(self.global_proj, cls_h)
         stop = stop[:, :M].to(words_h.device) if stop is not None else torch.zeros_like(mask)
