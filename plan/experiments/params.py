@@ -239,8 +239,9 @@ def pretrain_config(
     if overrides:  # -p method decides the method: a file that names another one would be overruled without a word
         f = str(user_path(overrides))
         fcfg, fsrc = load_experiment(preset, f)
-        if fsrc.get("loss.method") == f and fcfg.loss.method != method:
-            bad("method", method, f"{f} sets loss.method: {fcfg.loss.method}; pass -p method {fcfg.loss.method}")
+        file_method = fcfg.loss.method
+        if fsrc.get("loss.method") == f and file_method != cfg.loss.method:  # the run's: the parameter's
+            bad("method", method, f"{f} sets loss.method: {file_method}; pass -p method {file_method}")
     stride = check_backbone(cfg.model.image_backbone)
     if cfg.data.image_size % stride or cfg.data.image_size < 2 * stride:
         bad(
