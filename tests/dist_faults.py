@@ -14,6 +14,12 @@ from plan.checkpoint import agree_on_checkpoint, latest_checkpoint
 from plan.config import load_config
 
 
+def say(*parts):
+    "One line in one write: both ranks share torchrun's pipe, and print's separate writes can interleave."
+    sys.stdout.write(" ".join(map(str, parts)) + "\n")
+    sys.stdout.flush()
+
+
 class NaNOnRank1(torch.nn.Module):
     "The real loss, made non-finite on rank 1 at its 2nd call (the 2nd optimiser step)."
 
@@ -33,18 +39,18 @@ cfg, out = load_config(sys.argv[1]), Path(sys.argv[2])
 real = T.create_loss
 T.create_loss = lambda *a, **k: NaNOnRank1(real(*a, **k))
 summary = T.train(cfg, out, progress=False)
-print("SUMMARY", dist.rank(), json.dumps(summary), flush=True)
+say("SUMMARY", dist.rank(), json.dumps(summary))
 
 # each rank draws from its own random stream, and the checkpoint keeps every rank's (in rank order)
 st = torch.load(latest_checkpoint(out) / "state.pt", weights_only=True)
 ranks = st["rng_ranks"]
 own = torch.equal(ranks[dist.rank()]["cpu"], torch.get_rng_state())  # nothing drew since the last checkpoint
-print("RNG", dist.rank(), len(ranks), own, not torch.equal(ranks[0]["cpu"], ranks[1]["cpu"]), flush=True)
+say("RNG", dist.rank(), len(ranks), own, not torch.equal(ranks[0]["cpu"], ranks[1]["cpu"]))
 
 # every rank loads the checkpoint rank 0 chose, whatever it would have picked itself
 for name in ("a", "b"):
     (out / "agree" / name).mkdir(parents=True, exist_ok=True)
     (out / "agree" / name / "model.safetensors").write_bytes(b"")
 got = agree_on_checkpoint(out / "agree" / ("a" if dist.rank() == 0 else "b"))
-print("AGREE", dist.rank(), got.name, flush=True)
+say("AGREE", dist.rank(), got.name)
 dist.cleanup()
