@@ -222,6 +222,7 @@ def evaluate_detection(
         "n_train_positive": int(tr.key.isin(pos).sum()),
         "n_test_positive": int(te.key.isin(pos).sum()),
         "image_size": size,
+        "score_threshold": None,  # boxes scored below it are dropped (torchvision's box_score_thresh)
         "fractions": [],  # the scored ones
         "skipped_fractions": {},
     }
@@ -241,6 +242,8 @@ def evaluate_detection(
         out[f"map@{f:g}"] = m["map"]
         out[f"ap50@{f:g}"] = m["ap@0.50"]
         out[f"steps@{f:g}"] = steps
+        out[f"n_predictions@{f:g}"] = int(sum(len(b) for b, _ in preds))  # on the test images; 0: no box kept
+        out["score_threshold"] = float(det.roi_heads.score_thresh)
         out[f"n_images@{f:g}"] = len(sub)
         if f == max(fracs):
             out["examples"] = [
