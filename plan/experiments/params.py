@@ -234,14 +234,14 @@ def pretrain_config(
             str(user_path(overrides)) if overrides else None,
             **{k.replace(".", "__"): v for k, v in params.items()},
         )
+        if overrides:  # -p method decides the method: a file that names another one would be overruled without a word
+            f = str(user_path(overrides))
+            fcfg, fsrc = load_experiment(preset, f)  # the file alone (any error in it: one line, as above)
+            file_method = fcfg.loss.method
+            if fsrc.get("loss.method") == f and file_method != cfg.loss.method:  # the run's: the parameter's
+                bad("method", method, f"{f} sets loss.method: {file_method}; pass -p method {file_method}")
     except ConfigError as e:
         raise ParameterError(str(e)) from None
-    if overrides:  # -p method decides the method: a file that names another one would be overruled without a word
-        f = str(user_path(overrides))
-        fcfg, fsrc = load_experiment(preset, f)
-        file_method = fcfg.loss.method
-        if fsrc.get("loss.method") == f and file_method != cfg.loss.method:  # the run's: the parameter's
-            bad("method", method, f"{f} sets loss.method: {file_method}; pass -p method {file_method}")
     stride = check_backbone(cfg.model.image_backbone)
     if cfg.data.image_size % stride or cfg.data.image_size < 2 * stride:
         bad(
